@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Create .venv (if missing) and install coevolve with everything it needs, from scratch.
+# ocatari goes in with --no-deps: its own requirements pull heavy extras that RAM mode does not
+# use (pandas, seaborn, scikit-learn, keyboard, pyfiglet, opencv-python with GUI libraries).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e ".[dev]"
+.venv/bin/python -m pip install -q --no-deps "ocatari==2.2.1"
+# exactly one of pygame / pygame-ce: refuse to continue if both ended up installed
+if .venv/bin/python -m pip show -q pygame-ce >/dev/null 2>&1; then
+  echo "install.sh: pygame-ce is installed beside pygame; remove it (pip uninstall pygame-ce pygame; then rerun)" >&2
+  exit 1
+fi
