@@ -1,0 +1,61 @@
+"""The small contract between the harness and a domain.
+
+A domain is a sub-package ``envs.<name>`` exporting the module-level names below. The harness
+(``coevolve``) executes generated program sources into fresh module objects inside a sandboxed
+worker and hands those modules to the domain's functions; a domain never executes source itself.
+
+Required names of a domain package::
+
+    NAME: str                       # "minigrid", "pygame", "atari"
+    ENV_REQUIRED: tuple[str, ...]   # names an environment program must define, e.g. ("CustomEnv",)
+    POLICY_REQUIRED: tuple[str, ...]  # names a policy program must define, e.g. ("policy",)
+    ALLOWED_IMPORTS: frozenset[str]   # top-level modules a program may import beyond the common
+                                      # safe standard library and numpy (e.g. {"minigrid", "gymnasium"})
+    DOC_ENV: str, DOC_POLICY: str   # contract documentation: the README and LLM prompts use this text
+    SEED_ENV: str                   # source of the seed environment program
+    DEFAULT_MAX_SECONDS: float      # generous default wall-clock limit for one episode
+
+    def run_episode(env_module, policy_module, *, seed: int, trace: bool = False,
+                    **options) -> EpisodeResult
+    def check_env(env_module, *, seeds: Sequence[int]) -> LevelCheck
+
+Seed policies live in ``policies.<name>`` (``SEED_POLICY: str``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class EpisodeResult:
+    """What one episode of a policy in an environment produced."""
+
+    success: bool
+    """Whether the episode counts as solved under the domain's success rule."""
+    ret: float
+    """Episode return (the domain defines the reward)."""
+    steps: int
+    """Agent steps taken."""
+    policy_seconds: float = 0.0
+    """Wall-clock seconds spent inside the policy's calls, summed over the episode."""
+    error: str | None = None
+    """Why the episode failed abnormally (exception, bad action, ...); None if it ran cleanly."""
+    trace: Any = None
+    """Optional compact trace (positions, actions, ...) when requested with ``trace=True``."""
+
+
+@dataclass(frozen=True)
+class LevelCheck:
+    """Result of a domain's feasibility check of an environment program."""
+
+    feasible: bool
+    """True if every checked seeded reset yields a solvable level."""
+    reason: str | None = None
+    """Why the level was rejected, phrased so a person (or an LLM) can act on it."""
+    measures: dict = field(default_factory=dict)
+    """Level measures (grid size, walls, doors, shortest solution, ...), averaged over seeds."""
+
+
+class ProgramError(Exception):
+    """A generated program broke its contract at run time (bad action type, missing name, ...)."""

@@ -1,0 +1,1 @@
+"""Seed policies, policy building blocks and mutation operators, one sub-package per domain."""
