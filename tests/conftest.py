@@ -1,0 +1,5 @@
+"""Shared test settings: headless SDL for every test."""
+import os
+
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
