@@ -18,6 +18,13 @@ Required names of a domain package::
     def run_episode(env_module, policy_module, *, seed: int, trace: bool = False,
                     **options) -> EpisodeResult
     def check_env(env_module, *, seeds: Sequence[int]) -> LevelCheck
+    def render(env_module, seed: int, path, out_png: str, **options) -> None
+    def heldout_suite() -> list[HeldoutFamily]
+
+Environment mutation operators live in ``envs.<name>.mutations`` as
+``mutate_env(source: str, rng: numpy.random.Generator) -> tuple[str, str]`` (new source, a
+one-line description of the change); policy operators in ``policies.<name>.mutations`` as
+``mutate_policy(source, rng) -> tuple[str, str]``.
 
 Seed policies live in ``policies.<name>`` (``SEED_POLICY: str``).
 """
@@ -59,3 +66,21 @@ class LevelCheck:
 
 class ProgramError(Exception):
     """A generated program broke its contract at run time (bad action type, missing name, ...)."""
+
+
+@dataclass(frozen=True)
+class HeldoutFamily:
+    """A named family of held-out levels, played through the ordinary episode runner.
+
+    Episode ``k`` of an evaluation on the family plays level ``k % len(levels)``. A level is either
+    an environment program source (``env_source``) or ``None`` with ``options`` naming a built-in
+    environment (for example ``{"env_id": "MiniGrid-DoorKey-16x16-v0"}``); ``options`` are passed
+    to ``run_episode`` as keyword arguments.
+    """
+
+    name: str
+    """Family name shown in the held-out table, e.g. "MiniGrid-DoorKey-16x16-v0" or "bug_trap"."""
+    env_sources: tuple = (None,)
+    """One entry per level: a program source, or None for a built-in environment."""
+    options: dict = field(default_factory=dict)
+    """Keyword arguments for run_episode shared by every level of the family."""
