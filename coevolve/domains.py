@@ -1,0 +1,71 @@
+"""Registry of domains by name, and what the harness needs from each.
+
+A domain is a pair of packages: ``envs.<package>`` (the protocol of :mod:`envs.api`) and
+``policies.<package>`` (``SEED_POLICY`` and ``mutations.mutate_policy``).
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from types import ModuleType
+
+from coevolve.errors import UserInputError
+from coevolve.program import Origin, Program
+from coevolve.validate import validate_source
+
+
+@dataclass(frozen=True)
+class Domain:
+    """One registered domain."""
+
+    name: str
+    """The name used on the command line and in programs' ``domain`` field."""
+    env_package: str
+    """Module path of the environment side, e.g. "envs.minigrid"."""
+    policy_package: str
+    """Module path of the policy side, e.g. "policies.minigrid"."""
+
+    @property
+    def envs(self) -> ModuleType:
+        """The environment package (imported on first use)."""
+        return importlib.import_module(self.env_package)
+
+    @property
+    def policies(self) -> ModuleType:
+        """The policy package (imported on first use)."""
+        return importlib.import_module(self.policy_package)
+
+    def validate(self, program: Program) -> list[str]:
+        """Static reasons why ``program`` breaks this domain's contract (empty: it passes)."""
+        required = self.envs.ENV_REQUIRED if program.kind == "env" else self.envs.POLICY_REQUIRED
+        return validate_source(program.source, required, self.envs.ALLOWED_IMPORTS)
+
+    def seed_env(self) -> Program:
+        """The seed environment program."""
+        return Program("env", self.name, self.envs.SEED_ENV, origin=Origin("seed"))
+
+    def seed_policy(self) -> Program:
+        """The seed policy program."""
+        return Program("policy", self.name, self.policies.SEED_POLICY, origin=Origin("seed"))
+
+    def mutate(self, program: Program, rng) -> tuple[str, str]:
+        """A mutant of ``program``'s source and a one-line description, by the domain's operators."""
+        if program.kind == "env":
+            module = importlib.import_module(self.env_package + ".mutations")
+            return module.mutate_env(program.source, rng)
+        module = importlib.import_module(self.policy_package + ".mutations")
+        return module.mutate_policy(program.source, rng)
+
+
+DOMAINS = {
+    "minigrid": Domain("minigrid", "envs.minigrid", "policies.minigrid"),
+    "pygame": Domain("pygame", "envs.pygame_nav", "policies.pygame_nav"),
+}
+
+
+def get_domain(name: str) -> Domain:
+    """The domain called ``name``; an unknown name is a user error listing the known ones."""
+    try:
+        return DOMAINS[name]
+    except KeyError:
+        raise UserInputError(f"unknown domain {name!r} (known: {', '.join(DOMAINS)})") from None
