@@ -28,7 +28,8 @@ def gap(payoffs, row_strategy, column_strategy) -> float:
 
     ``gap = (max_i (A y)_i - x^T A y) + (x^T A y - min_j (x^T A)_j)``: the row player's gain
     from deviating to its best pure response against ``y``, plus the column player's. Each term
-    is >= 0, so the gap is >= 0, and it is 0 exactly when ``(x, y)`` is a Nash equilibrium.
+    is >= 0, so the gap is >= 0, and it is 0 exactly when ``(x, y)`` is a Nash equilibrium
+    (a rounding error below 0 is returned as 0).
     The ``x^T A y`` terms cancel, leaving ``max_i (A y)_i - min_j (x^T A)_j``: the gap is the
     sum of each strategy's own distance from optimal, and can be reduced one player at a time.
 
@@ -37,5 +38,6 @@ def gap(payoffs, row_strategy, column_strategy) -> float:
         row_strategy: Mixture ``x`` over rows.
         column_strategy: Mixture ``y`` over columns.
     """
-    return (row_best_response_value(payoffs, column_strategy)
-            - column_best_response_value(payoffs, row_strategy))
+    difference = (row_best_response_value(payoffs, column_strategy)
+                  - column_best_response_value(payoffs, row_strategy))
+    return max(0.0, difference)  # the two terms may cross by a rounding error at equilibrium
