@@ -6,7 +6,8 @@ prints goes nowhere, and the address space is capped with RLIMIT_AS.
 
 A job is ``(module, function, env_source, policy_source, kwargs)``; the worker executes each given
 source into a fresh module object and calls ``module.function(env_module, policy_module,
-**kwargs)``. The reply is ``("ok", value)`` or ``("error", "ExceptionType: message")``.
+**kwargs)`` (trailing
+``None`` modules are left out, so ``check_env(env_module, **kwargs)`` works too). The reply is ``("ok", value)`` or ``("error", "ExceptionType: message")``.
 """
 from __future__ import annotations
 
@@ -49,7 +50,10 @@ def run_job(job) -> tuple:
         env_module = None if env_source is None else load_program(env_source, "env_program.py")
         policy_module = (None if policy_source is None
                          else load_program(policy_source, "policy_program.py"))
-        return ("ok", function(env_module, policy_module, **kwargs))
+        modules = [env_module, policy_module]
+        while modules and modules[-1] is None:  # check_env(env_module, ...) takes one module
+            modules.pop()
+        return ("ok", function(*modules, **kwargs))
     except BaseException as exc:  # the program may raise anything, SystemExit included
         return ("error", describe(exc))
 

@@ -1,0 +1,60 @@
+"""``coevolve eval``: one policy program on one environment program, through the sandbox."""
+from __future__ import annotations
+
+import dataclasses
+import json
+
+from coevolve.domains import DOMAINS, get_domain
+from coevolve.errors import UserInputError
+from coevolve.evaluate import Evaluator
+from coevolve.program import Origin, Program
+from coevolve.progress import Progress
+from coevolve.sandbox import Limits, SandboxPool
+
+HELP = "evaluate a policy program on an environment program"
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--domain", required=True, choices=sorted(DOMAINS))
+    parser.add_argument("--env", required=True, help="environment program (.py)")
+    parser.add_argument("--policy", required=True, help="policy program (.py)")
+    parser.add_argument("--episodes", type=int, default=10, help="episodes (default: 10)")
+    parser.add_argument("--seed", type=int, default=0, help="base seed (default: 0)")
+    parser.add_argument("--workers", type=int, default=0, help="worker processes (default: one per core)")
+    parser.add_argument("--episode-seconds", type=float, default=0.0,
+                        help="wall-clock limit per episode (default: the domain's)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def read_program(path: str, kind: str, domain) -> Program:
+    """A user's program file, statically validated; problems are user errors."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            source = handle.read()
+    except (FileNotFoundError, IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
+        raise UserInputError(f"cannot read {kind} program {path}: {exc.strerror or exc}") from None
+    program = Program(kind, domain.name, source, origin=Origin("user"))
+    reasons = domain.validate(program)
+    if reasons:
+        raise UserInputError(f"{path} is not a valid {domain.name} {kind} program: {reasons[0]}")
+    return program
+
+
+def main(args) -> int:
+    domain = get_domain(args.domain)
+    if args.episodes < 1:
+        raise UserInputError("--episodes must be positive")
+    env = read_program(args.env, "env", domain)
+    policy = read_program(args.policy, "policy", domain)
+    seconds = args.episode_seconds or domain.envs.DEFAULT_MAX_SECONDS
+    with SandboxPool(args.workers or None, Limits(seconds=seconds),
+                     preload=(domain.env_package,)) as pool:
+        evaluator = Evaluator(domain.env_package, pool, args.episodes, args.seed)
+        progress = Progress(quiet=args.json).counter("episodes")
+        cell = evaluator.evaluate([(policy, env)], progress)[0]
+    if args.json:
+        print(json.dumps(dataclasses.asdict(cell)))
+    else:
+        for name, value in dataclasses.asdict(cell).items():
+            print(f"{name:>24}: {value}")
+    return 0

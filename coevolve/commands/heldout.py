@@ -1,0 +1,45 @@
+"""``coevolve heldout``: how the run's strategies generalise to held-out levels."""
+from __future__ import annotations
+
+import json
+import os
+
+from coevolve.errors import UserInputError
+from coevolve.evaluate import ResultCache
+from coevolve.heldout import evaluate_heldout, format_table
+from coevolve.progress import Progress
+from coevolve.runstate import RunState
+from coevolve.store import write_atomic
+
+HELP = "evaluate UED-Greedy, UED-Uniform and the MSNE mixture of a run on held-out levels"
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("dir", help="the run directory")
+    parser.add_argument("--episodes", type=int, default=100, help="episodes per environment (default: 100)")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def main(args) -> int:
+    if not os.path.isdir(args.dir):
+        raise UserInputError(f"{args.dir}: no such run directory")
+    if args.episodes < 1:
+        raise UserInputError("--episodes must be positive")
+    progress = Progress(quiet=args.quiet or args.json)
+    state = RunState.reopen(args.dir, progress=progress)
+    if state.msne is None:
+        raise UserInputError(f"{args.dir} has no finished iteration yet")
+    try:
+        rows = evaluate_heldout(
+            state.policies, state.msne.row_strategy, state.domain.envs.heldout_suite(),
+            state.domain.env_package, state.pool, args.episodes, state.config.seed,
+            ResultCache(state.store.path("heldout_cache.jsonl")),
+            progress.counter("held-out episodes"))
+    finally:
+        state.close()
+    result = {"run": args.dir, "iteration": state.next_iteration - 1, "episodes": args.episodes,
+              "results": rows}
+    write_atomic(state.store.path("heldout.json"), json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result) if args.json else format_table(rows))
+    return 0

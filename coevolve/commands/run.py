@@ -1,0 +1,43 @@
+"""``coevolve run``: start a co-evolution run."""
+from __future__ import annotations
+
+from coevolve.config import RunConfig
+from coevolve.designers import DESIGNERS
+from coevolve.domains import DOMAINS
+from coevolve.errors import UserInputError
+from coevolve.flags import add_config_flags, config_from_args
+from coevolve.loop import run
+from coevolve.progress import Progress
+from coevolve.runstate import RunState, default_run_dir
+
+HELP = "start a co-evolution run of environments and policies"
+
+
+def add_arguments(parser) -> None:
+    add_config_flags(parser, RunConfig,
+                     choices={"domain": sorted(DOMAINS), "designer": list(DESIGNERS)})
+    parser.add_argument("--out", help="run directory (default: runs/<domain>-<designer>-s<seed>-<time>)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def main(args) -> int:
+    config = config_from_args(RunConfig, args)
+    check_config(config)
+    root = args.out or default_run_dir(config)
+    state = RunState.create(config, root, progress=Progress(quiet=args.quiet))
+    state.progress.message(f"coevolve: run directory {root}")
+    try:
+        run(state, config.iterations)
+    finally:
+        state.close()
+    state.progress.message(f"coevolve: finished {config.iterations} iterations in {root}")
+    return 0
+
+
+def check_config(config: RunConfig) -> None:
+    """Reject nonsensical numbers with one clear message."""
+    for name in ("iterations", "episodes", "candidates", "check_seeds", "max_mutations"):
+        if getattr(config, name) < (0 if name == "iterations" else 1):
+            raise UserInputError(f"--{name.replace('_', '-')} must be positive")
+    if config.workers < 0 or config.episode_seconds < 0 or config.memory_mb < 0:
+        raise UserInputError("--workers, --episode-seconds and --memory-mb cannot be negative")

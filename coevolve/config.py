@@ -1,0 +1,49 @@
+"""Run configuration: one frozen dataclass, written whole into every run directory."""
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, fields
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything that defines a co-evolution run."""
+
+    domain: str = "minigrid"
+    """Domain: minigrid or pygame."""
+    iterations: int = 10
+    """Co-evolution iterations after the seed iteration 0."""
+    episodes: int = 10
+    """Episodes per payoff cell (the paper uses 100)."""
+    candidates: int = 4
+    """Candidates K per designer per iteration."""
+    designer: str = "offline"
+    """Designer back end: offline (AST mutation, no network) or llm."""
+    model: str | None = None
+    """LLM model name for --designer llm."""
+    seed: int = 0
+    """Base seed: designers' randomness and episode seeds derive from it."""
+    workers: int = 0
+    """Sandbox worker processes; 0 means one per core."""
+    episode_seconds: float = 0.0
+    """Wall-clock limit of one episode; 0 uses the domain's generous default."""
+    memory_mb: int = 4096
+    """Address-space limit of each worker process, in MiB."""
+    check_seeds: int = 3
+    """Seeded resets a feasibility check looks at."""
+    max_mutations: int = 3
+    """The offline designer applies 1..max_mutations operators per candidate."""
+
+    def resolved_workers(self) -> int:
+        """Worker count with 0 meaning one per core."""
+        return self.workers or os.cpu_count() or 1
+
+    def to_dict(self) -> dict:
+        """Plain dict for config.json."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "RunConfig":
+        """Inverse of :meth:`to_dict`, ignoring unknown keys from other versions."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})

@@ -1,0 +1,58 @@
+"""What a designer is asked, and what it must answer."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from coevolve.program import Program
+
+
+@dataclass(frozen=True)
+class EnvRequest:
+    """Ask for K environments harder for the current mixture, still solvable."""
+
+    parent: Program
+    """The newest environment, to be mutated."""
+    iteration: int
+    """The iteration the candidates are for."""
+    k: int
+    """How many candidates."""
+    mixture_success: dict = field(default_factory=dict)
+    """Policy label -> (MSNE weight, success on the parent) for the policies in the mixture."""
+    check: Callable[[Program], str | None] | None = None
+    """Returns why a candidate would be rejected (None if accepted), for designers that repair."""
+
+
+@dataclass(frozen=True)
+class PolicyRequest:
+    """Ask for K policies that do better on the new environment."""
+
+    parent: Program
+    """The policy with the largest MSNE weight, to be mutated."""
+    env: Program
+    """The environment just added."""
+    iteration: int
+    """The iteration the candidates are for."""
+    k: int
+    """How many candidates."""
+    success: float = 0.0
+    """The parent's success rate on ``env``."""
+    trace: str = ""
+    """Compact text trace of one failed episode of the parent on ``env``."""
+    check: Callable[[Program], str | None] | None = None
+    """Returns why a candidate would be rejected (None if accepted), for designers that repair."""
+
+
+class Designer(Protocol):
+    """A source of candidate programs."""
+
+    name: str
+
+    def propose_envs(self, request: EnvRequest, rng: np.random.Generator) -> list[Program]:
+        """K candidate environment programs."""
+
+    def propose_policies(self, request: PolicyRequest, rng: np.random.Generator) -> list[Program]:
+        """K candidate policy programs."""

@@ -1,0 +1,48 @@
+"""What a run shows while it works: a progress bar per evaluation and a line per iteration."""
+from __future__ import annotations
+
+import sys
+
+from tqdm import tqdm
+
+
+class Progress:
+    """Progress display on stderr; ``quiet`` silences the bars but keeps iteration lines."""
+
+    def __init__(self, quiet: bool = False, stream=sys.stderr):
+        self.quiet = quiet
+        self.stream = stream
+
+    def counter(self, description: str):
+        """A ``progress(done, total)`` callback drawing a bar for one evaluation."""
+        state = {"bar": None}
+
+        def update(done: int, total: int) -> None:
+            if self.quiet:
+                return
+            if state["bar"] is None:
+                state["bar"] = tqdm(total=total, desc=description, unit="ep", leave=False,
+                                    file=self.stream, dynamic_ncols=True)
+            state["bar"].update(done - state["bar"].n)
+            if done >= total:
+                state["bar"].close()
+
+        return update
+
+    def message(self, text: str) -> None:
+        """One line of status."""
+        tqdm.write(text, file=self.stream)
+
+    def iteration_done(self, record: dict) -> None:
+        """The summary line of a finished iteration."""
+        s = record["scores"]
+        counts = record["counts"]
+        env = record.get("env")
+        env_text = (f"env {env['label']} ({counts['env']['accepted']}/{counts['env']['proposed']} ok)"
+                    if env else "env: none accepted")
+        self.message(
+            f"iter {record['iteration']:3d} | {env_text} | "
+            f"policy {record['policy']['label'] if record.get('policy') else '-'} | "
+            f"value {record['value']:.3f} | worst-case greedy {s['greedy']['worst']:.2f} "
+            f"uniform {s['uniform']['worst']:.2f} msne {s['msne']['worst']:.2f} | "
+            f"mean msne {s['msne']['mean']:.2f} | {record['seconds']:.1f} s")

@@ -1,0 +1,267 @@
+"""The state of a co-evolution run and the machinery the loop calls.
+
+:class:`RunState` owns the archive (environments and policies), the payoff matrix, the current
+MSNE, the sandbox, the evaluator and the run directory. It can be created fresh or rebuilt from
+a run directory, in which case every cell comes back from the evaluation cache.
+"""
+from __future__ import annotations
+
+import os
+import time
+from collections import Counter
+
+import numpy as np
+from solvers.nash import nash
+
+from coevolve.config import RunConfig
+from coevolve.designers import make_designer
+from coevolve.domains import get_domain
+from coevolve.errors import UserInputError
+from coevolve.evaluate import CellResult, Evaluator, ResultCache
+from coevolve.payoff import PayoffMatrix
+from coevolve.program import Origin, Program
+from coevolve.progress import Progress
+from coevolve.sandbox import Job, Limits, SandboxPool
+from coevolve.scores import archive_scores
+from coevolve.store import RunStore
+
+
+class RunState:
+    """Everything a run knows; see the module docstring."""
+
+    def __init__(self, config: RunConfig, store: RunStore, progress: Progress | None = None,
+                 executor=None):
+        self.config = config
+        self.store = store
+        self.domain = get_domain(config.domain)
+        self.progress = progress or Progress()
+        self.designer = make_designer(config.designer, self.domain, config)
+        seconds = config.episode_seconds or self.domain.envs.DEFAULT_MAX_SECONDS
+        self.pool = executor or SandboxPool(
+            config.resolved_workers(), Limits(seconds=seconds, memory_mb=config.memory_mb),
+            preload=(self.domain.env_package,))
+        self.evaluator = Evaluator(self.domain.env_package, self.pool, config.episodes,
+                                   config.seed, ResultCache(store.path("cache.jsonl")))
+        self.envs: list[Program] = []
+        self.policies: list[Program] = []
+        self.measures: list[dict] = []
+        self.payoffs = PayoffMatrix()
+        self.msne = None
+        self.next_iteration = 0
+        self._new_cells: list[dict] = []
+
+    # -- creating and reopening -----------------------------------------------------------
+    @classmethod
+    def create(cls, config: RunConfig, root: str, **kwargs) -> "RunState":
+        """A new run in ``root`` (which must not hold a run yet)."""
+        get_domain(config.domain)  # a bad domain is a user error before anything is written
+        store = RunStore(root)
+        store.create(config.to_dict())
+        return cls(config, store, **kwargs)
+
+    @classmethod
+    def reopen(cls, root: str, iterations: int | None = None, **kwargs) -> "RunState":
+        """Rebuild a run from its directory; cells come back from the cache."""
+        store = RunStore(root)
+        config = RunConfig.from_dict(store.load_config())
+        if iterations is not None:
+            config = RunConfig.from_dict({**config.to_dict(), "iterations": iterations})
+        state = cls(config, store, **kwargs)
+        for record in store.iterations():
+            for kind in ("env", "policy"):
+                entry = record.get(kind)
+                if not entry:
+                    continue
+                program = state._load_archived(kind, entry)
+                if kind == "env":
+                    state.add_env(program, record["iteration"], entry.get("measures", {}))
+                else:
+                    state.add_policy(program, record["iteration"])
+            state.next_iteration = record["iteration"] + 1
+        if state.next_iteration:
+            state.fill_unknown_cells("resume: reloading cells")
+            state.msne = nash(state.payoffs.complete())
+        return state
+
+    def _load_archived(self, kind: str, entry: dict) -> Program:
+        source = self.store.read(entry["file"])
+        program = Program(kind, self.domain.name, source, entry.get("parent"),
+                          Origin(**entry.get("origin", {})))
+        if program.sha256 != entry["sha256"]:
+            raise UserInputError(f"{entry['file']} was modified after it was archived "
+                                 f"(sha256 differs); cannot resume")
+        return program
+
+    def close(self) -> None:
+        """Stop the workers."""
+        self.pool.close()
+
+    # -- archive and payoffs --------------------------------------------------------------
+    def start(self) -> None:
+        """Iteration 0: the seed environment and policy."""
+        env, policy = self.domain.seed_env(), self.domain.seed_policy()
+        check = self.check_env(env)
+        if not check.get("feasible"):
+            raise RuntimeError(f"the seed environment of {self.domain.name} fails its check: "
+                               f"{check.get('reason')}")
+        self.add_env(env, 0, check["measures"])
+        self.add_policy(policy, 0)
+        self.fill_unknown_cells("iter 0: seed")
+        self.msne = nash(self.payoffs.complete())
+        self.log_iteration(self.iteration_record(0, env, policy, [], {}))
+
+    def add_env(self, program: Program, iteration: int, measures: dict | None = None) -> None:
+        """Append an environment to the archive (a new column of unknown cells)."""
+        self.envs.append(program)
+        self.measures.append(measures or {})
+        self.payoffs.add_env(f"env_{iteration:04d}")
+
+    def add_policy(self, program: Program, iteration: int) -> None:
+        """Append a policy to the archive (a new row of unknown cells)."""
+        self.policies.append(program)
+        self.payoffs.add_policy(f"policy_{iteration:04d}")
+
+    def fill_unknown_cells(self, description: str) -> None:
+        """Evaluate exactly the unknown cells of the payoff matrix."""
+        unknown = self.payoffs.unknown()
+        cells = self.evaluate([(self.policies[i], self.envs[j]) for i, j in unknown], description)
+        for (i, j), cell in zip(unknown, cells):
+            self.payoffs.set(i, j, cell.success_rate)
+            self._new_cells.append(_cell_entry(self.payoffs.policy_labels[i],
+                                               self.payoffs.env_labels[j], cell))
+
+    def evaluate(self, pairs, description: str) -> list[CellResult]:
+        """Cells of (policy, env) pairs, with a progress bar."""
+        return self.evaluator.evaluate(pairs, self.progress.counter(description))
+
+    def failure_trace(self, policy: Program, env: Program) -> str:
+        """Text trace of the first failed episode of ``policy`` on ``env`` (for designers)."""
+        for index in range(self.config.episodes):
+            episode = self.evaluator.trace(policy, env, index)
+            if not episode.success:
+                formatter = getattr(self.domain.envs, "format_trace", None)
+                body = formatter(episode.trace) if formatter and episode.trace else ""
+                return f"episode {index}: error={episode.error}\n{body}".strip()
+        return ""
+
+    # -- screening candidates -------------------------------------------------------------
+    def check_env(self, program: Program) -> dict:
+        """Static validation, then the domain's feasibility check in the sandbox."""
+        reasons = self.domain.validate(program)
+        if reasons:
+            return {"feasible": False, "category": "invalid", "reason": "; ".join(reasons)}
+        seeds = list(range(self.config.check_seeds))
+        result = self.pool.run([Job(self.domain.env_package, "check_env", program.source,
+                                    None, {"seeds": seeds})])[0]
+        if result.error:
+            return {"feasible": False, "category": "check_failed", "reason": result.error}
+        check = result.value
+        return {"feasible": check.feasible, "category": None if check.feasible else "infeasible",
+                "reason": check.reason, "measures": dict(check.measures)}
+
+    def env_rejection(self, program: Program) -> str | None:
+        """Why an environment candidate would be rejected; None if it would be accepted."""
+        check = self.check_env(program)
+        return None if check["feasible"] else check["reason"]
+
+    def policy_rejection(self, program: Program) -> str | None:
+        """Why a policy candidate would be rejected; None if it passes the static checks."""
+        reasons = self.domain.validate(program)
+        return "; ".join(reasons) if reasons else None
+
+    def screen_env(self, program: Program, t: int, n: int) -> dict:
+        """Record of an environment candidate: accepted, or rejected with a reason."""
+        entry = self._candidate("env", program, t, n)
+        if program.sha256 in {e.sha256 for e in self.envs}:
+            return {**entry, "status": "rejected", "category": "duplicate",
+                    "reason": "identical to an archived environment"}
+        check = self.check_env(program)
+        status = "accepted" if check["feasible"] else "rejected"
+        return {**entry, "status": status, "category": check["category"],
+                "reason": check["reason"], "measures": check.get("measures", {})}
+
+    def screen_policy(self, program: Program, t: int, n: int) -> dict:
+        """Record of a policy candidate: accepted (to be evaluated), or rejected."""
+        entry = self._candidate("policy", program, t, n)
+        if program.sha256 in {p.sha256 for p in self.policies}:
+            return {**entry, "status": "rejected", "category": "duplicate",
+                    "reason": "identical to an archived policy"}
+        reason = self.policy_rejection(program)
+        if reason:
+            return {**entry, "status": "rejected", "category": "invalid", "reason": reason}
+        return {**entry, "status": "accepted", "category": None, "reason": None}
+
+    def _candidate(self, kind: str, program: Program, t: int, n: int) -> dict:
+        name = f"iter{t:04d}_{kind}_{n}_{program.short}.py"
+        return {"kind": kind, "program": program, "sha256": program.sha256,
+                "file": self.store.save_candidate(name, program.source),
+                "note": program.origin.note}
+
+    # -- records --------------------------------------------------------------------------
+    def rng(self, t: int, role: str) -> np.random.Generator:
+        """The designer's generator for iteration ``t``: a function of (seed, t, role) only."""
+        return np.random.default_rng([self.config.seed, t, 0 if role == "env" else 1])
+
+    def iteration_record(self, t: int, env, policy, candidates: list[dict],
+                         timings: dict) -> dict:
+        """The iterations.jsonl line of iteration ``t``."""
+        values = self.payoffs.complete()
+        weights = self.msne.row_strategy
+        record = {
+            "iteration": t,
+            "env": self._archive_entry("env", env, t) if env is not None else None,
+            "policy": self._archive_entry("policy", policy, t) if policy is not None else None,
+            "msne": {label: float(w) for label, w in zip(self.payoffs.policy_labels, weights)},
+            "env_mixture": {label: float(w) for label, w in
+                            zip(self.payoffs.env_labels, self.msne.column_strategy)},
+            "value": float(self.msne.value),
+            "scores": archive_scores(values, weights),
+            "counts": _counts(candidates),
+            "candidates": [{k: v for k, v in c.items() if k != "program"} for c in candidates],
+            "new_cells": self._new_cells,
+            "timings": {k: round(v, 3) for k, v in timings.items()},
+            "payoff_shape": list(values.shape),
+            "seconds": round(sum(timings.values()), 3),
+            "wall_time": time.time(),
+        }
+        self._new_cells = []
+        return record
+
+    def _archive_entry(self, kind: str, program: Program, t: int) -> dict:
+        entry = {"label": f"{kind}_{t:04d}", "file": self.store.save_program(kind, t, program.source),
+                 "sha256": program.sha256, "parent": program.parent,
+                 "origin": {"designer": program.origin.designer, "model": program.origin.model,
+                            "iteration": program.origin.iteration, "note": program.origin.note}}
+        if kind == "env":
+            entry["measures"] = self.measures[self.envs.index(program)]
+        return entry
+
+    def log_iteration(self, record: dict) -> None:
+        """Write payoff.csv, then the iteration line: from here on the iteration counts."""
+        self.payoffs.save_csv(self.store.path("payoff.csv"))
+        self.store.append_iteration(record)
+        self.next_iteration = record["iteration"] + 1
+
+
+def _cell_entry(policy_label: str, env_label: str, cell: CellResult) -> dict:
+    return {"policy": policy_label, "env": env_label, "success": cell.success_rate,
+            "mean_return": round(cell.mean_return, 4), "mean_steps": round(cell.mean_steps, 1),
+            "errors": cell.errors, "first_error": cell.first_error,
+            "policy_seconds_per_step": round(cell.policy_seconds_per_step, 6)}
+
+
+def _counts(candidates: list[dict]) -> dict:
+    counts = {}
+    for kind in ("env", "policy"):
+        mine = [c for c in candidates if c["kind"] == kind]
+        rejected = Counter(c["category"] for c in mine if c["status"] == "rejected")
+        counts[kind] = {"proposed": len(mine),
+                        "accepted": sum(c["status"] != "rejected" for c in mine),
+                        "rejected": dict(rejected)}
+    return counts
+
+
+def default_run_dir(config: RunConfig) -> str:
+    """runs/<domain>-<designer>-s<seed>-<timestamp>."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    return os.path.join("runs", f"{config.domain}-{config.designer}-s{config.seed}-{stamp}")

@@ -1,0 +1,296 @@
+"""Genetic-programming operators over the trainable functions of an Atari policy program.
+
+Only functions decorated ``@trainable`` are edited, through their ``ast``. Expressions are typed
+loosely so that most offspring run: *numbers* (numeric constants, ``value(obs, NAME, KEY)``
+look-ups of the observation dict, arithmetic over them) and a function's *return kind* (a fixed
+set of choices such as action indices, a boolean, or a number), read from its existing returns.
+
+Operators: constant perturbation, subtree replacement from typed primitives, comparison flip,
+branch insertion, and crossover between two programs. Every choice is drawn from the passed
+``numpy.random.Generator``, so the same seed gives the same offspring.
+"""
+from __future__ import annotations
+
+import ast
+import copy
+
+import numpy as np
+
+KEYS = ("x", "y", "dx", "dy")
+"""Fields of an observation object used in new ``value(obs, NAME, KEY)`` primitives (w and h
+are constant per object, so a constant serves)."""
+
+SCALES = (-2.0, -1.0, 0.5, 2.0, 3.0, 5.0, 8.0)
+"""Factors of the scaled terms of random expressions."""
+
+MAX_NODES = 400
+"""Offspring whose trainable function grows beyond this many AST nodes are discarded."""
+
+_ARITH = (ast.Add, ast.Sub, ast.Mult)
+_COMPARE = (ast.Lt, ast.Gt, ast.LtE, ast.GtE)
+_FLIP = {ast.Lt: ast.GtE, ast.GtE: ast.Lt, ast.Gt: ast.LtE, ast.LtE: ast.Gt}
+
+
+def trainable_functions(tree: ast.Module) -> list[ast.FunctionDef]:
+    """Top-level functions decorated with ``@trainable``, in source order."""
+    return [node for node in tree.body if isinstance(node, ast.FunctionDef)
+            and any(isinstance(d, ast.Name) and d.id == "trainable" for d in node.decorator_list)]
+
+
+def trainable_names(source: str) -> list[str]:
+    """Names of the trainable functions of a program source."""
+    return [f.name for f in trainable_functions(ast.parse(source))]
+
+
+def _is_number_constant(node) -> bool:
+    return (isinstance(node, ast.Constant) and isinstance(node.value, (int, float))
+            and not isinstance(node.value, bool))
+
+
+def _is_value_call(node) -> bool:
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            and node.func.id == "value" and len(node.args) == 3)
+
+
+def _is_choice_literal(node) -> bool:
+    return _is_number_constant(node) or (isinstance(node, ast.UnaryOp)
+                                         and isinstance(node.op, ast.USub)
+                                         and _is_number_constant(node.operand))
+
+
+def _choice_constants(function: ast.FunctionDef) -> list[ast.AST]:
+    """Literals that are choices (returned directly or listed in ``random.choice``), in order."""
+    found = []
+    for node in ast.walk(function):
+        roots = []
+        if isinstance(node, ast.Return) and node.value is not None:
+            roots.append(node.value)
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "choice"):
+            roots.extend(node.args)
+        for root in roots:
+            stack = [root]
+            while stack:
+                item = stack.pop()
+                if _is_choice_literal(item):
+                    found.append(item)
+                elif isinstance(item, (ast.IfExp, ast.List, ast.Tuple)):
+                    stack.extend(ast.iter_child_nodes(item))
+    return found
+
+
+def _number_nodes(function: ast.FunctionDef) -> list[ast.AST]:
+    """Numeric sub-expressions that may be replaced: constants, look-ups, arithmetic."""
+    choices = {id(c) for c in _choice_constants(function)}
+    choices |= {id(c.operand) for c in _choice_constants(function) if isinstance(c, ast.UnaryOp)}
+    nodes = []
+    for node in ast.walk(function):
+        if _is_value_call(node) or (isinstance(node, ast.BinOp) and isinstance(node.op, _ARITH)):
+            nodes.append(node)
+        elif _is_number_constant(node) and id(node) not in choices:
+            nodes.append(node)
+    return nodes
+
+
+def return_kind(function: ast.FunctionDef) -> tuple[str, tuple]:
+    """``("choice", values)``, ``("bool", ())`` or ``("number", ())`` from the function's returns."""
+    values = sorted({ast.literal_eval(c) for c in _choice_constants(function)})
+    if values:
+        return "choice", tuple(values)
+    for node in ast.walk(function):
+        if isinstance(node, ast.Return) and isinstance(node.value, ast.Compare):
+            return "bool", ()
+    return "number", ()
+
+
+def _value(obj: str, key: str) -> ast.Call:
+    return ast.Call(func=ast.Name("value", ast.Load()),
+                    args=[ast.Name("obs", ast.Load()), ast.Constant(obj), ast.Constant(key)],
+                    keywords=[])
+
+
+def random_term(rng: np.random.Generator, objects: tuple[str, ...]) -> ast.AST:
+    """A look-up ``value(obs, NAME, KEY)`` or an integer constant."""
+    if objects and rng.random() < 0.6:
+        return _value(str(rng.choice(objects)), str(rng.choice(KEYS)))
+    return ast.Constant(int(rng.integers(-10, 11)) if rng.random() < 0.6
+                        else int(rng.integers(0, 200)))
+
+
+def random_number(rng: np.random.Generator, objects: tuple[str, ...], depth: int = 2) -> ast.AST:
+    """A random numeric expression: sums and differences of terms, scaled by small factors."""
+    if depth <= 0 or rng.random() < 0.35:
+        return random_term(rng, objects)
+    left = random_number(rng, objects, depth - 1)
+    if rng.random() < 0.3:
+        return ast.BinOp(left, ast.Mult(), ast.Constant(float(rng.choice(SCALES))))
+    op = ast.Add() if rng.random() < 0.5 else ast.Sub()
+    return ast.BinOp(left, op, random_number(rng, objects, depth - 1))
+
+
+def random_condition(rng: np.random.Generator, objects: tuple[str, ...]) -> ast.Compare:
+    """A random comparison of two numeric expressions."""
+    op = _COMPARE[int(rng.integers(len(_COMPARE)))]()
+    return ast.Compare(random_number(rng, objects, 1), [op], [random_number(rng, objects, 1)])
+
+
+def random_return(rng, function: ast.FunctionDef, objects) -> ast.Return:
+    """A return statement of the function's return kind."""
+    kind, values = return_kind(function)
+    if kind == "choice":
+        return ast.Return(ast.Constant(values[int(rng.integers(len(values)))]))
+    if kind == "bool":
+        return ast.Return(ast.Constant(bool(rng.random() < 0.5)))
+    return ast.Return(random_number(rng, objects))
+
+
+def _replace(function: ast.FunctionDef, old: ast.AST, new: ast.AST) -> None:
+    """Put ``new`` where ``old`` sits inside ``function``."""
+    for parent in ast.walk(function):
+        for name, field in ast.iter_fields(parent):
+            if field is old:
+                setattr(parent, name, new)
+                return
+            if isinstance(field, list):
+                for i, item in enumerate(field):
+                    if item is old:
+                        field[i] = new
+                        return
+    raise AssertionError("node to replace is not in the function")
+
+
+def perturb_constant(function, rng, objects) -> str | None:
+    """Add a Gaussian step to a numeric constant, or pick another value of a choice."""
+    numbers = [n for n in _number_nodes(function) if _is_number_constant(n)]
+    choices = _choice_constants(function)
+    pool = numbers + choices
+    if not pool:
+        return None
+    index = int(rng.integers(len(pool)))
+    node = pool[index]
+    old = ast.literal_eval(node)
+    if index >= len(numbers):
+        values = sorted({ast.literal_eval(c) for c in choices} - {old})
+        if not values:
+            return None
+        new = values[int(rng.integers(len(values)))]
+    else:
+        step = rng.normal(0.0, max(1.0, abs(old) * 0.3))
+        new = int(round(old + step)) if isinstance(old, int) else round(old + step, 3)
+        if new == old:
+            new = old + (1 if step >= 0 else -1)
+    _replace(function, node, ast.Constant(new))
+    return f"{function.name}: constant {old!r} -> {new!r}"
+
+
+def replace_subtree(function, rng, objects) -> str | None:
+    """Replace a numeric sub-expression by a random one, or wrap it in arithmetic."""
+    nodes = _number_nodes(function)
+    if not nodes:
+        return None
+    old = nodes[int(rng.integers(len(nodes)))]
+    if rng.random() < 0.6:
+        new = ast.BinOp(copy.deepcopy(old), ast.Add() if rng.random() < 0.5 else ast.Sub(),
+                        random_number(rng, objects, 1))
+    else:
+        new = random_number(rng, objects)
+    _replace(function, old, new)
+    return f"{function.name}: {ast.unparse(old)} -> {ast.unparse(new)}"
+
+
+def flip_comparison(function, rng, objects) -> str | None:
+    """Turn one ``<``/``>``/``<=``/``>=`` into its negation."""
+    compares = [n for n in ast.walk(function) if isinstance(n, ast.Compare)
+                and type(n.ops[0]) in _FLIP]
+    if not compares:
+        return None
+    node = compares[int(rng.integers(len(compares)))]
+    old = ast.unparse(node)
+    node.ops[0] = _FLIP[type(node.ops[0])]()
+    return f"{function.name}: {old} -> {ast.unparse(node)}"
+
+
+def insert_branch(function, rng, objects) -> str | None:
+    """Insert ``if <random comparison>: return <value of the function's return kind>``."""
+    body = function.body
+    start = 1 if body and isinstance(body[0], ast.Expr) and isinstance(
+        getattr(body[0], "value", None), ast.Constant) else 0
+    position = int(rng.integers(start, len(body))) if len(body) > start else start
+    branch = ast.If(test=random_condition(rng, objects),
+                    body=[random_return(rng, function, objects)], orelse=[])
+    body.insert(position, branch)
+    return f"{function.name}: inserted `{ast.unparse(branch).splitlines()[0]} ...`"
+
+
+OPERATORS = (perturb_constant, replace_subtree, flip_comparison, insert_branch)
+WEIGHTS = np.array([0.35, 0.35, 0.1, 0.2])
+
+
+def _size_ok(tree: ast.Module) -> bool:
+    return all(sum(1 for _ in ast.walk(f)) <= MAX_NODES for f in trainable_functions(tree))
+
+
+def mutate_policy(source: str, rng: np.random.Generator,
+                  objects: tuple[str, ...] = ()) -> tuple[str, str]:
+    """One random operator applied to one random trainable function.
+
+    Args:
+        source: the policy program.
+        rng: the only source of randomness.
+        objects: object names usable in new ``value(obs, NAME, KEY)`` primitives; by default
+            the names the program already looks up.
+
+    Returns:
+        ``(new source, one-line description of the change)``.
+
+    Raises:
+        ValueError: if the program has no trainable function or no operator applies.
+    """
+    tree = ast.parse(source)
+    functions = trainable_functions(tree)
+    if not functions:
+        raise ValueError("the policy program has no @trainable function to mutate")
+    objects = tuple(objects) or known_objects(tree)
+    for _ in range(20):
+        candidate = copy.deepcopy(tree)
+        function = trainable_functions(candidate)[int(rng.integers(len(functions)))]
+        operator = OPERATORS[int(rng.choice(len(OPERATORS), p=WEIGHTS))]
+        note = operator(function, rng, objects)
+        if note is not None and _size_ok(candidate):
+            return ast.unparse(ast.fix_missing_locations(candidate)), note
+    raise ValueError("no mutation operator applies to this policy program")
+
+
+def known_objects(tree: ast.Module) -> tuple[str, ...]:
+    """Object names the program's ``value(obs, NAME, KEY)`` calls already use."""
+    names = {node.args[1].value for node in ast.walk(tree)
+             if _is_value_call(node) and isinstance(node.args[1], ast.Constant)}
+    return tuple(sorted(str(n) for n in names))
+
+
+def crossover(source: str, other: str, rng: np.random.Generator) -> tuple[str, str]:
+    """Offspring of ``source`` taking one trainable function, or one numeric subtree, of ``other``.
+
+    Raises:
+        ValueError: if the two programs share no trainable function.
+    """
+    tree, donor = ast.parse(source), ast.parse(other)
+    mine = {f.name: f for f in trainable_functions(tree)}
+    theirs = {f.name: f for f in trainable_functions(donor)}
+    shared = [name for name in mine if name in theirs]
+    if not shared:
+        raise ValueError("the two programs share no @trainable function")
+    name = shared[int(rng.integers(len(shared)))]
+    target, given = mine[name], theirs[name]
+    targets, gifts = _number_nodes(target), _number_nodes(given)
+    if targets and gifts and rng.random() < 0.5:
+        old = targets[int(rng.integers(len(targets)))]
+        new = copy.deepcopy(gifts[int(rng.integers(len(gifts)))])
+        _replace(target, old, new)
+        note = f"{name}: crossover {ast.unparse(old)} -> {ast.unparse(new)}"
+    else:
+        tree.body[tree.body.index(target)] = copy.deepcopy(given)
+        note = f"{name}: crossover took the whole function from another elite"
+    if not _size_ok(tree):
+        raise ValueError("crossover offspring is too large")
+    return ast.unparse(ast.fix_missing_locations(tree)), note

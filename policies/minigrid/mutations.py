@@ -1,0 +1,146 @@
+"""Mutation operators over MiniGrid policy programs: genetic programming through ``ast``.
+
+A block program (one with ``BEHAVIOURS`` and ``PARAMS``, see :mod:`policies.minigrid.blocks`)
+is mutated by one operator drawn from the generator:
+
+- ``insert``: add a catalogue behaviour the program lacks, at a random position;
+- ``remove``: drop one behaviour (at least one stays);
+- ``swap``: exchange the positions of two behaviours;
+- ``perturb``: move a numeric parameter a small random step;
+- ``toggle``: flip a boolean parameter.
+
+The result is rebuilt self-contained and minimal (:func:`policies.minigrid.catalogue.rebuild`).
+Any other program that defines ``policy`` (hand-written, or an LLM's) gets one numeric constant
+perturbed, the only edit that makes sense without knowing its structure.
+"""
+from __future__ import annotations
+
+import ast
+import math
+
+import numpy as np
+
+from policies.minigrid.catalogue import CATALOGUE, read_spec, rebuild
+
+OPERATOR_WEIGHTS: dict[str, float] = {
+    "insert": 0.4, "remove": 0.1, "swap": 0.15, "perturb": 0.1, "toggle": 0.25}
+"""Relative probability of each operator among those applicable to a program."""
+
+
+def mutate_policy(source: str, rng: np.random.Generator) -> tuple[str, str]:
+    """One random edit of a policy program.
+
+    Args:
+        source: a policy program defining ``policy(obs, agent_pos, agent_dir)``.
+        rng: the only source of randomness; equal generator states give equal mutants.
+
+    Returns:
+        ``(new_source, description)``, the description one line naming the edit.
+
+    Raises:
+        ValueError: if the source does not parse, defines no top-level ``policy``, has malformed
+            ``BEHAVIOURS``/``PARAMS``, or (for a program not built from blocks) holds no numeric
+            constant to perturb.
+    """
+    try:
+        module = ast.parse(source)
+    except SyntaxError as exc:
+        raise ValueError(f"policy source does not parse (line {exc.lineno}): {exc.msg}") from None
+    if not any(isinstance(s, ast.FunctionDef) and s.name == "policy" for s in module.body):
+        raise ValueError("policy source defines no top-level function `policy(obs, agent_pos, "
+                         "agent_dir)`")
+    spec = read_spec(module)
+    if spec is None:
+        return _perturb_constant(module, rng)
+    behaviours, params = spec
+    operators = _applicable(behaviours, params)
+    weights = np.array([OPERATOR_WEIGHTS[name] for name in operators])
+    name = operators[int(rng.choice(len(operators), p=weights / weights.sum()))]
+    behaviours, params, description = _OPERATORS[name](list(behaviours), dict(params), rng)
+    return ast.unparse(rebuild(module, behaviours, params)) + "\n", description
+
+
+def _numeric(value) -> bool:
+    """True for an int or float that is not a bool."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _applicable(behaviours: list[str], params: dict) -> list[str]:
+    """Names of the operators that can change this program, in OPERATOR_WEIGHTS order."""
+    possible = {
+        "insert": any(b not in behaviours for b in CATALOGUE.behaviours),
+        "remove": len(behaviours) >= 2,
+        "swap": len(behaviours) >= 2,
+        "perturb": any(_numeric(v) for v in params.values()),
+        "toggle": any(isinstance(v, bool) for v in params.values()),
+    }
+    return [name for name in OPERATOR_WEIGHTS if possible[name]]
+
+
+def _insert(behaviours, params, rng):
+    """Insert a catalogue behaviour the program lacks at a random position."""
+    missing = [b for b in CATALOGUE.behaviours if b not in behaviours]
+    name = missing[int(rng.integers(len(missing)))]
+    at = int(rng.integers(len(behaviours) + 1))
+    behaviours.insert(at, name)
+    return behaviours, params, f"insert behaviour {name} at position {at}"
+
+
+def _remove(behaviours, params, rng):
+    """Remove one behaviour."""
+    name = behaviours.pop(int(rng.integers(len(behaviours))))
+    return behaviours, params, f"remove behaviour {name}"
+
+
+def _swap(behaviours, params, rng):
+    """Exchange two behaviours' positions."""
+    i, j = sorted(int(k) for k in rng.choice(len(behaviours), size=2, replace=False))
+    behaviours[i], behaviours[j] = behaviours[j], behaviours[i]
+    return behaviours, params, f"swap behaviours {behaviours[j]} and {behaviours[i]}"
+
+
+def _step(value, rng):
+    """A nearby value: ints move by 1 or 2 (staying at least 1 when positive), floats scale."""
+    if isinstance(value, float):
+        return round(value * math.exp(float(rng.normal(0.0, 0.3))), 4)
+    new = value + int(rng.choice([-2, -1, 1, 2]))
+    if value > 0:
+        new = max(1, new)
+    elif value == 0:
+        new = abs(new)
+    return new if new != value else value + 1
+
+
+def _perturb(behaviours, params, rng):
+    """Move one numeric parameter by a small random step."""
+    keys = [k for k, v in params.items() if _numeric(v)]
+    key = keys[int(rng.integers(len(keys)))]
+    old = params[key]
+    params[key] = _step(old, rng)
+    return behaviours, params, f"perturb {key} {old} -> {params[key]}"
+
+
+def _toggle(behaviours, params, rng):
+    """Flip one boolean parameter."""
+    keys = [k for k, v in params.items() if isinstance(v, bool)]
+    key = keys[int(rng.integers(len(keys)))]
+    params[key] = not params[key]
+    return behaviours, params, f"set {key} {params[key]}"
+
+
+_OPERATORS = {"insert": _insert, "remove": _remove, "swap": _swap,
+              "perturb": _perturb, "toggle": _toggle}
+
+
+def _perturb_constant(module: ast.Module, rng: np.random.Generator) -> tuple[str, str]:
+    """Perturb one numeric literal of a program not built from blocks."""
+    constants = [node for node in ast.walk(module)
+                 if isinstance(node, ast.Constant) and _numeric(node.value)]
+    if not constants:
+        raise ValueError("policy program has neither BEHAVIOURS/PARAMS (building blocks) nor a "
+                         "numeric constant to perturb; build it from blocks with "
+                         "policies.minigrid.assemble_policy or add a tunable constant")
+    node = constants[int(rng.integers(len(constants)))]
+    old = node.value
+    node.value = _step(old, rng)
+    return ast.unparse(module) + "\n", f"perturb constant {old} -> {node.value} at line {node.lineno}"

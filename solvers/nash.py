@@ -1,0 +1,270 @@
+"""Mixed-strategy Nash equilibrium of a two-player zero-sum matrix game, by linear programming.
+
+The row player (policies) maximises, the column player (environments) minimises. The row
+player's LP, built with PuLP and solved by CBC (default) or HiGHS::
+
+    maximise v  subject to  sum_i x_i A[i, j] >= v  for every column j,  sum_i x_i = 1,  x >= 0.
+
+The column player's mixture comes from the duals of the column constraints. Solvers return
+solutions to their own tolerances (CBC also writes them with limited precision), so each
+strategy is polished: the LP's equalities on the found support are re-solved with numpy, and
+the better of the raw and polished strategy is kept. If the pair is still not an equilibrium to
+``TOLERANCE``, the column player's own LP is solved. A solver is never swapped silently: a
+missing one raises :class:`SolverUnavailableError`.
+
+The pipeline is public so that benchmarks time its stages: :func:`build_row_lp`,
+:func:`solve_row_lp`, :func:`equilibrium`; :func:`nash` runs all three.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pulp
+
+from solvers.payoffs import as_payoffs
+
+SOLVERS = ("cbc", "highs")
+"""Names accepted by :func:`nash`: ``cbc`` (PuLP's bundled CBC binary) and ``highs`` (highspy)."""
+
+TOLERANCE = 1e-7
+"""Largest accepted exploitability gap, relative to ``max(1, max |A|)``."""
+
+_SUPPORT_THRESHOLD = 1e-9
+"""Weights at or below this (on payoffs scaled to max |A| = 1) are treated as zero by polishing."""
+
+_TIGHT_THRESHOLD = 1e-7
+"""Constraints with slack at or below this (scaled payoffs) count as binding when polishing."""
+
+
+class SolverUnavailableError(RuntimeError):
+    """The requested LP solver cannot run here; the message says how to install it."""
+
+
+@dataclass(frozen=True)
+class NashResult:
+    """A mixed-strategy Nash equilibrium of a zero-sum matrix game.
+
+    Attributes:
+        row_strategy: Mixture over rows (policies), the maximiser.
+        column_strategy: Mixture over columns (environments), the minimiser.
+        value: The game value ``x^T A y`` of the returned pair.
+        row_support: Indices of rows with positive weight.
+        column_support: Indices of columns with positive weight.
+        solver: Name of the PuLP solver that solved the LP (``PULP_CBC_CMD`` or ``HiGHS``).
+        gap: Exploitability of the pair (see :func:`solvers.metrics.gap`).
+    """
+
+    row_strategy: np.ndarray
+    column_strategy: np.ndarray
+    value: float
+    row_support: tuple[int, ...]
+    column_support: tuple[int, ...]
+    solver: str
+    gap: float
+
+
+@dataclass(frozen=True)
+class RowLp:
+    """The maximiser's LP for a payoff matrix scaled to max |A| = 1.
+
+    Attributes:
+        problem: The PuLP problem.
+        weights: One variable per row: the mixture ``x``.
+        column_constraints: One constraint per column: ``sum_i x_i A[i, j] - v >= 0``.
+    """
+
+    problem: pulp.LpProblem
+    weights: tuple[pulp.LpVariable, ...]
+    column_constraints: tuple[pulp.LpConstraint, ...]
+
+
+@dataclass(frozen=True)
+class LpSolution:
+    """What a solver returned for a :class:`RowLp`: a row mixture and normalised column duals.
+
+    Attributes:
+        row_strategy: The LP's ``x``, clipped at 0 and normalised.
+        column_duals: Absolute duals of the column constraints, normalised to sum 1 (all zero
+            if the solver returned no usable duals).
+        solver: Name of the PuLP solver that solved it.
+    """
+
+    row_strategy: np.ndarray
+    column_duals: np.ndarray
+    solver: str
+
+
+def make_solver(name: str) -> pulp.LpSolver:
+    """The quiet PuLP solver called ``name`` (see ``SOLVERS``), checked to be able to run.
+
+    Raises:
+        ValueError: ``name`` is not in ``SOLVERS``.
+        SolverUnavailableError: The solver is not installed or cannot run.
+    """
+    if name == "cbc":
+        solver_class = getattr(pulp, "PULP_CBC_CMD", None)
+        if solver_class is None:
+            raise SolverUnavailableError(
+                f"CBC is not available: PuLP {pulp.__version__} no longer bundles CBC "
+                f"(PULP_CBC_CMD); install a PuLP that does with pip install 'pulp>=3.3,<4', "
+                f"or use --solver highs")
+        solver = solver_class(msg=False)
+        if not solver.available():
+            raise SolverUnavailableError(
+                f"CBC is not available: PuLP's bundled binary {solver.path} is missing or not "
+                f"executable; reinstall PuLP with pip install --force-reinstall 'pulp>=3.3,<4', "
+                f"or use --solver highs")
+        return solver
+    if name == "highs":
+        solver = pulp.HiGHS(msg=False)
+        if not solver.available():
+            raise SolverUnavailableError(
+                "HiGHS is not available: install its Python bindings with pip install highspy, "
+                "or use --solver cbc")
+        return solver
+    raise ValueError(f"unknown LP solver {name!r}; choose one of {', '.join(SOLVERS)}")
+
+
+def build_row_lp(payoffs) -> RowLp:
+    """Build the row player's LP for ``payoffs`` (scaled to max |A| = 1; zeros skipped)."""
+    array = _scaled(as_payoffs(payoffs))
+    problem = pulp.LpProblem("row_player", pulp.LpMaximize)
+    weights = tuple(pulp.LpVariable(f"x{i}", lowBound=0) for i in range(array.shape[0]))
+    value = pulp.LpVariable("v")
+    problem.setObjective(pulp.LpAffineExpression([(value, 1.0)]))
+    problem.addConstraint(pulp.LpConstraint(
+        pulp.LpAffineExpression([(w, 1.0) for w in weights]),
+        sense=pulp.LpConstraintEQ, rhs=1.0, name="mixture"))
+    constraints = []
+    for j, column in enumerate(array.T.tolist()):
+        terms = [(w, a) for w, a in zip(weights, column) if a != 0.0]
+        terms.append((value, -1.0))
+        constraint = pulp.LpConstraint(pulp.LpAffineExpression(terms),
+                                       sense=pulp.LpConstraintGE, rhs=0.0, name=f"c{j}")
+        problem.addConstraint(constraint)
+        constraints.append(constraint)
+    return RowLp(problem, weights, tuple(constraints))
+
+
+def solve_row_lp(lp: RowLp, solver: str = "cbc") -> LpSolution:
+    """Solve ``lp`` with the solver called ``solver``.
+
+    Raises:
+        SolverUnavailableError: The solver cannot run here.
+        RuntimeError: The solver did not report an optimal solution.
+    """
+    backend = make_solver(solver)
+    status = lp.problem.solve(backend)
+    if status != pulp.LpStatusOptimal:
+        raise RuntimeError(f"{backend.name} did not solve the Nash LP: status "
+                           f"{pulp.LpStatus[status]}")
+    x = np.array([w.varValue or 0.0 for w in lp.weights])
+    duals = np.abs([c.pi or 0.0 for c in lp.column_constraints])
+    return LpSolution(_normalised(x), _normalised(duals), backend.name)
+
+
+def equilibrium(payoffs, solution: LpSolution, solver: str = "cbc") -> NashResult:
+    """Turn an LP solution into a verified equilibrium of ``payoffs``.
+
+    Polishes both strategies; if the duals still do not give the column player an optimal
+    mixture to ``TOLERANCE``, solves the column player's LP with ``solver`` as well.
+
+    Raises:
+        RuntimeError: No pair within ``TOLERANCE`` was found (a solver failure).
+    """
+    array = as_payoffs(payoffs)
+    tolerance = TOLERANCE * max(1.0, float(np.abs(array).max()))
+    x = _best_maximiser(array, solution.row_strategy)
+    y = _best_maximiser(-array.T, solution.column_duals)
+    if _max_row_payoff(array, y) - _min_column_payoff(array, x) > tolerance:
+        column_solution = solve_row_lp(build_row_lp(-array.T), solver)
+        y_lp = _best_maximiser(-array.T, column_solution.row_strategy)
+        if _max_row_payoff(array, y_lp) < _max_row_payoff(array, y):
+            y = y_lp
+    pair_gap = max(0.0, _max_row_payoff(array, y) - _min_column_payoff(array, x))
+    if pair_gap > tolerance:
+        raise RuntimeError(f"{solution.solver} gave a pair with exploitability gap "
+                           f"{pair_gap:.3g}, above the tolerance {tolerance:.3g}")
+    return NashResult(
+        row_strategy=x, column_strategy=y, value=float(x @ array @ y),
+        row_support=tuple(int(i) for i in np.flatnonzero(x)),
+        column_support=tuple(int(j) for j in np.flatnonzero(y)),
+        solver=solution.solver, gap=pair_gap)
+
+
+def nash(payoffs, solver: str = "cbc") -> NashResult:
+    """Mixed-strategy Nash equilibrium of the zero-sum game ``payoffs`` (rows maximise).
+
+    Args:
+        payoffs: A finite 2-D array; rows are policies, columns environments.
+        solver: ``"cbc"`` (default, PuLP's bundled CBC) or ``"highs"`` (highspy). Never
+            replaced by another solver.
+
+    Returns:
+        A pair with exploitability gap <= ``TOLERANCE * max(1, max |A|)``.
+
+    Raises:
+        ValueError: Malformed payoffs or an unknown solver name.
+        SolverUnavailableError: The solver cannot run here.
+    """
+    array = as_payoffs(payoffs)
+    return equilibrium(array, solve_row_lp(build_row_lp(array), solver), solver)
+
+
+def _scaled(array: np.ndarray) -> np.ndarray:
+    """``array`` divided by its largest magnitude (strategies do not change)."""
+    largest = float(np.abs(array).max())
+    return array / largest if largest > 0 else array
+
+
+def _normalised(weights: np.ndarray) -> np.ndarray:
+    """``weights`` clipped at 0 and scaled to sum 1; all zeros if nothing positive is left."""
+    clipped = np.clip(np.asarray(weights, dtype=float), 0.0, None)
+    total = clipped.sum()
+    return clipped / total if total > 0 else clipped
+
+
+def _min_column_payoff(array: np.ndarray, x: np.ndarray) -> float:
+    """The maximiser's guaranteed payoff with mixture ``x``; -inf for a non-mixture."""
+    return float(np.min(x @ array)) if x.sum() > 0 else -np.inf
+
+
+def _max_row_payoff(array: np.ndarray, y: np.ndarray) -> float:
+    """The most a row earns against ``y``; +inf for a non-mixture."""
+    return -_min_column_payoff(-array.T, y)
+
+
+def _best_maximiser(array: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """The better of ``x`` and its polished version, as maximiser of ``array``."""
+    polished = _polished(array, x)
+    if _min_column_payoff(array, polished) >= _min_column_payoff(array, x):
+        return polished
+    return x
+
+
+def _polished(array: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """``x`` moved the least distance that makes its binding constraints hold exactly.
+
+    On the support ``S`` of ``x`` and the columns ``J`` where ``x`` earns (nearly) its minimum
+    ``v``, an exact equilibrium strategy solves ``A[S, J]^T x_S = v`` and ``sum x_S = 1``. The
+    least-squares correction to ``(x_S, v)`` lands on that affine set; weights off ``S`` stay 0.
+    """
+    if x.sum() <= 0:
+        return x
+    scale = max(1.0, float(np.abs(array).max()))
+    payoffs = x @ array
+    v = float(payoffs.min())
+    support = np.flatnonzero(x > _SUPPORT_THRESHOLD)
+    binding = np.flatnonzero(payoffs - v <= _TIGHT_THRESHOLD * scale)
+    system = np.zeros((binding.size + 1, support.size + 1))
+    system[:-1, :-1] = array[np.ix_(support, binding)].T
+    system[:-1, -1] = -1.0
+    system[-1, :-1] = 1.0
+    target = np.zeros(binding.size + 1)
+    target[-1] = 1.0
+    start = np.append(x[support], v)
+    correction, *_ = np.linalg.lstsq(system, target - system @ start, rcond=None)
+    polished = np.zeros_like(x)
+    polished[support] = (start + correction)[:-1]
+    return _normalised(polished)
