@@ -6,6 +6,7 @@ A domain is a pair of packages: ``envs.<package>`` (the protocol of :mod:`envs.a
 from __future__ import annotations
 
 import importlib
+import os
 from dataclasses import dataclass
 from types import ModuleType
 
@@ -61,6 +62,24 @@ DOMAINS = {
     "minigrid": Domain("minigrid", "envs.minigrid", "policies.minigrid"),
     "pygame": Domain("pygame", "envs.pygame_nav", "policies.pygame_nav"),
 }
+
+
+def register_extra_domains(spec: str) -> None:
+    """Register domains of your own: ``"name=env_package:policy_package,..."``.
+
+    Read from the COEVOLVE_EXTRA_DOMAINS environment variable at import time; the packages must
+    be importable (on PYTHONPATH) in the main process and in the sandbox workers.
+    """
+    for item in filter(None, (part.strip() for part in spec.split(","))):
+        name, _, packages = item.partition("=")
+        env_package, _, policy_package = packages.partition(":")
+        if not (name and env_package and policy_package):
+            raise UserInputError(f"COEVOLVE_EXTRA_DOMAINS entry {item!r} is not "
+                                 f"name=env_package:policy_package")
+        DOMAINS[name] = Domain(name, env_package, policy_package)
+
+
+register_extra_domains(os.environ.get("COEVOLVE_EXTRA_DOMAINS", ""))
 
 
 def get_domain(name: str) -> Domain:

@@ -1,0 +1,1 @@
+SEED_POLICY = "def policy():\n    return 1\n"

@@ -1,0 +1,5 @@
+from toy_envs.mutations import bump
+
+
+def mutate_policy(source, rng):
+    return bump(source, "SKILL", rng, -1, 4)
