@@ -96,13 +96,20 @@ def choose_policy(state: RunState, t: int, env: Program, weights: np.ndarray):
     return chosen["program"], candidates
 
 
-def run(state: RunState, until: int) -> None:
-    """Play iterations until ``until`` (inclusive) are logged, starting after the last one."""
+def run(state: RunState, until: int, after_iteration=None) -> None:
+    """Play iterations until ``until`` (inclusive) are logged, starting after the last one.
+
+    ``after_iteration()``, if given, is called each time an iteration has been logged.
+    """
     if state.next_iteration == 0:
         state.start()
+        if after_iteration is not None:
+            after_iteration()
     for t in range(state.next_iteration, until + 1):
         record = run_iteration(state, t)
         state.progress.iteration_done(record)
+        if after_iteration is not None:
+            after_iteration()
 
 
 __all__ = ["run", "run_iteration", "archive_scores"]

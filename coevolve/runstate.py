@@ -18,10 +18,11 @@ from coevolve.designers import make_designer
 from coevolve.domains import get_domain
 from coevolve.errors import UserInputError
 from coevolve.evaluate import CellResult, Evaluator, ResultCache
+from coevolve.executors import check_executor, make_executor
 from coevolve.payoff import PayoffMatrix
 from coevolve.program import Origin, Program
 from coevolve.progress import Progress
-from coevolve.sandbox import Job, Limits, SandboxPool
+from coevolve.sandbox import Job, Limits
 from coevolve.scores import archive_scores
 from coevolve.store import RunStore
 
@@ -30,16 +31,18 @@ class RunState:
     """Everything a run knows; see the module docstring."""
 
     def __init__(self, config: RunConfig, store: RunStore, progress: Progress | None = None,
-                 executor=None):
+                 executor=None, designer=None):
         self.config = config
         self.store = store
         self.domain = get_domain(config.domain)
         self.progress = progress or Progress()
-        self.designer = make_designer(config.designer, self.domain, config)
+        self.designer = designer or make_designer(config.designer, self.domain, config)
+        if hasattr(self.designer, "attach_transcript"):  # the llm designer's llm.jsonl
+            self.designer.attach_transcript(store.path("llm.jsonl"))
         seconds = config.episode_seconds or self.domain.envs.DEFAULT_MAX_SECONDS
-        self.pool = executor or SandboxPool(
-            config.resolved_workers(), Limits(seconds=seconds, memory_mb=config.memory_mb),
-            preload=(self.domain.env_package,))
+        self.pool = executor or make_executor(
+            config.executor, config.workers, Limits(seconds=seconds, memory_mb=config.memory_mb),
+            preload=(self.domain.env_package,), address=config.ray_address)
         self.evaluator = Evaluator(self.domain.env_package, self.pool, config.episodes,
                                    config.seed, ResultCache(store.path("cache.jsonl")))
         self.envs: list[Program] = []
@@ -55,9 +58,11 @@ class RunState:
     def create(cls, config: RunConfig, root: str, **kwargs) -> "RunState":
         """A new run in ``root`` (which must not hold a run yet)."""
         get_domain(config.domain)  # a bad domain is a user error before anything is written
+        check_executor(config.executor, config.ray_address)
+        designer = make_designer(config.designer, get_domain(config.domain), config)
         store = RunStore(root)
         store.create(config.to_dict())
-        return cls(config, store, **kwargs)
+        return cls(config, store, designer=designer, **kwargs)
 
     @classmethod
     def reopen(cls, root: str, iterations: int | None = None, **kwargs) -> "RunState":
@@ -224,6 +229,8 @@ class RunState:
             "seconds": round(sum(timings.values()), 3),
             "wall_time": time.time(),
         }
+        if hasattr(self.designer, "usage"):  # LLM requests and tokens so far
+            record["llm"] = self.designer.usage()
         self._new_cells = []
         return record
 
