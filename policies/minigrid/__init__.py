@@ -28,17 +28,18 @@ helpers its behaviours use and imports only the standard library and numpy.
 
 Behaviours in the catalogue:
 
-- `greedy_to_goal`: turn toward the goal and step forward, blind to walls, doors and lava (the seed).
+- `greedy_to_goal` (the seed): turn toward the goal and step forward, blind to walls, doors and
+  lava.
 - `plan_to_goal`: breadth-first shortest path to the goal around walls; the distance field is
   cached until the grid changes.
 - `open_door_ahead`: toggle the door in front if it is closed, or locked and the carried key
   has its colour.
-- `get_key`: when empty-handed, walk to the nearest key and pick it up; the colour is remembered,
-  since a carried key leaves the grid.
+- `get_key`: when empty-handed, walk to the nearest key (keys that open a locked door first) and
+  pick it up; the colour is remembered, since a carried key leaves the grid.
 - `open_nearest_door`: walk to the nearest closed door (or a locked door the carried key opens)
   and toggle it.
-- `drop_useless_key`: drop the carried key when no locked door of its colour remains and another
-  key lies in the grid.
+- `drop_useless_key`: drop the carried key when it opens no locked door while another locked
+  door has its key lying in the grid.
 - `avoid_lava_ahead`: turn instead of stepping into lava.
 - `replan_when_stuck`: after standing still for `stuck_steps` steps, mark the cell in front as
   blocked so that the planners route around it.
@@ -52,7 +53,7 @@ Parameters:
 - `plan_through_doors` (default off): planners may route through closed doors (which
   `open_door_ahead` then opens); locked doors are walkable only while carrying their key.
 - `key_only_if_needed` (default off): `get_key` waits until the goal is unreachable without a key.
-- `match_key_colour` (default off): `get_key` ignores keys that open no locked door.
+- `match_key_colour` (default off): `get_key` never picks up a key that opens no locked door.
 - `stuck_steps` (default 5) and `explore_steps` (default 4): integer thresholds.
 
 What the search cannot discover: anything outside this catalogue, such as picking up or moving

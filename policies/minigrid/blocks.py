@@ -11,13 +11,26 @@ from collections import deque
 
 import numpy as np
 
-BEHAVIOURS = ['avoid_lava_ahead', 'drop_useless_key', 'open_door_ahead', 'get_key', 'plan_to_goal', 'open_nearest_door', 'replan_when_stuck', 'explore_when_stuck', 'greedy_to_goal']
-PARAMS = {'avoid_lava': False, 'plan_through_doors': False, 'key_only_if_needed': False, 'match_key_colour': False, 'stuck_steps': 5, 'explore_steps': 4}
+BEHAVIOURS = [
+    'avoid_lava_ahead', 'drop_useless_key', 'open_door_ahead', 'get_key', 'plan_to_goal',
+    'open_nearest_door', 'replan_when_stuck', 'explore_when_stuck', 'greedy_to_goal',
+]
+PARAMS = {
+    'avoid_lava': False,
+    'plan_through_doors': False,
+    'key_only_if_needed': False,
+    'match_key_colour': False,
+    'stuck_steps': 5,
+    'explore_steps': 4,
+}
 EMPTY, FLOOR, DOOR, KEY, GOAL, LAVA = (1, 3, 4, 5, 8, 9)
 OPEN, CLOSED, LOCKED = (0, 1, 2)
 LEFT, RIGHT, FORWARD, PICKUP, DROP, TOGGLE = (0, 1, 2, 3, 4, 5)
 DIR_VEC = ((1, 0), (0, 1), (-1, 0), (0, -1))
-_MEM = {'grid': None, 'fields': {}, 'carrying': None, 'pending': None, 'last_pos': None, 'still': 0, 'blocked': set(), 'explore': 0}
+_MEM = {
+    'grid': None, 'fields': {}, 'carrying': None, 'pending': None,
+    'last_pos': None, 'still': 0, 'blocked': set(), 'explore': 0,
+}
 
 
 def _front(pos, d):
@@ -46,7 +59,7 @@ def _turn_to(d, want):
 
 
 def _update_memory(obs, pos):
-    """Track what the agent carries, how long it stood still, and drop plans when the grid changes."""
+    """Track the carried key and time standing still; forget plans when the grid changes."""
     grid = obs.tobytes()
     if grid != _MEM['grid']:
         _MEM['grid'] = grid
@@ -68,7 +81,9 @@ def _update_memory(obs, pos):
 
 
 def _passable(obs):
-    """Nested lists, ``[x][y]`` True where the planner may walk (see PARAMS)."""
+    """Nested lists, ``[x][y]`` True where the planner may walk (see PARAMS); cached like plans."""
+    if 'passable' in _MEM['fields']:
+        return _MEM['fields']['passable']
     kind, colour, state = (obs[:, :, 0], obs[:, :, 1], obs[:, :, 2])
     ok = np.isin(kind, (EMPTY, FLOOR, GOAL)) | (kind == DOOR) & (state == OPEN)
     if PARAMS['plan_through_doors']:
@@ -79,7 +94,8 @@ def _passable(obs):
         ok |= kind == LAVA
     for cell in _MEM['blocked']:
         ok[cell] = False
-    return ok.tolist()
+    _MEM['fields']['passable'] = ok.tolist()
+    return _MEM['fields']['passable']
 
 
 def _distance_field(obs, sources):
@@ -179,15 +195,15 @@ def open_door_ahead(obs, pos, d):
 def get_key(obs, pos, d):
     """When empty-handed, walk to the nearest key and pick it up (its colour is remembered).
 
-    PARAMS['match_key_colour'] restricts the hunt to keys whose colour opens a locked door;
-    PARAMS['key_only_if_needed'] skips it while the goal is reachable without a key.
+    Keys that open a locked door come first; PARAMS['match_key_colour'] ignores the others
+    entirely. PARAMS['key_only_if_needed'] skips the hunt while the goal is reachable.
     """
     if _MEM['carrying'] is not None:
         return None
     keys = _cells(obs, KEY)
-    if PARAMS['match_key_colour']:
-        locks = {int(obs[c][1]) for c in _cells(obs, DOOR, LOCKED)}
-        keys = [k for k in keys if int(obs[k][1]) in locks]
+    locks = {int(obs[c][1]) for c in _cells(obs, DOOR, LOCKED)}
+    useful = [k for k in keys if int(obs[k][1]) in locks]
+    keys = useful if useful or PARAMS['match_key_colour'] else keys
     if not keys:
         return None
     if PARAMS['key_only_if_needed'] and _go_to(obs, pos, d, _cells(obs, GOAL)) is not None:
@@ -209,11 +225,12 @@ def open_nearest_door(obs, pos, d):
 
 
 def drop_useless_key(obs, pos, d):
-    """Drop the carried key on an empty cell when no locked door of its colour remains and
-    another key lies in the grid, freeing the hands for a key that opens something."""
-    if _MEM['carrying'] is None or not _cells(obs, KEY):
+    """Drop the carried key on an empty cell when it opens no locked door while a locked door
+    of another colour has its key lying in the grid."""
+    if _MEM['carrying'] is None:
         return None
-    if any(obs[c][1] == _MEM['carrying'] for c in _cells(obs, DOOR, LOCKED)):
+    locks = {int(obs[c][1]) for c in _cells(obs, DOOR, LOCKED)}
+    if _MEM['carrying'] in locks or not locks & {int(obs[k][1]) for k in _cells(obs, KEY)}:
         return None
     for want in (d, (d + 1) % 4, (d + 3) % 4, (d + 2) % 4):
         cell = _front(pos, want)

@@ -120,13 +120,9 @@ CATALOGUE: Catalogue = _load_catalogue()
 """The building blocks the offline policy designer draws on."""
 
 
-def _catalogue_index(stmt: ast.stmt) -> int:
-    """Position in the catalogue of the statement binding the same names; -1 if none does."""
-    names = defined_names(stmt)
-    for index, block in enumerate(CATALOGUE.statements):
-        if names and names == defined_names(block):
-            return index
-    return -1
+_BLOCK_NAMES = tuple(frozenset(defined_names(s)) for s in CATALOGUE.statements)
+_BLOCK_INDEX = {names: index for index, names in enumerate(_BLOCK_NAMES) if names}
+_CATALOGUE_NAMES = frozenset().union(*_BLOCK_NAMES)
 
 
 def _reachable(statements: list[ast.stmt], roots: set[str]) -> set[str]:
@@ -147,40 +143,43 @@ def _reachable(statements: list[ast.stmt], roots: set[str]) -> set[str]:
 
 
 def rebuild(module: ast.Module, behaviours: list[str], params: dict[str, Any]) -> ast.Module:
-    """A copy of ``module`` running ``behaviours`` with ``params``, self-contained and minimal.
+    """A new module running ``behaviours`` with ``params``, self-contained and minimal.
+
+    ``module`` is left unchanged; the result shares its untouched statements.
 
     Raises:
         ValueError: if a behaviour is neither defined by the module nor in the catalogue.
     """
-    statements = copy.deepcopy(module.body)
-    own = {name for stmt in statements for name in defined_names(stmt)}
+    own = {name for stmt in module.body for name in defined_names(stmt)}
     unknown = [b for b in behaviours if b not in own and b not in CATALOGUE.behaviours]
     if unknown:
         raise ValueError(f"unknown behaviour(s) {unknown}: define them in the program or use "
                          f"catalogue behaviours {list(CATALOGUE.behaviours)}")
-    needed = _reachable(statements, set(ROOTS) | set(behaviours))
-    catalogue_names = {n for stmt in CATALOGUE.statements for n in defined_names(stmt)}
-    kept = [s for s in statements
-            if not (defined_names(s) & catalogue_names) or defined_names(s) & needed]
+    needed = _reachable(module.body, set(ROOTS) | set(behaviours))
+    kept = [s for s in module.body
+            if not (defined_names(s) & _CATALOGUE_NAMES) or defined_names(s) & needed]
     present = {name for stmt in kept for name in defined_names(stmt)}
-    for index, block in enumerate(CATALOGUE.statements):
-        names = defined_names(block)
+    for index, names in enumerate(_BLOCK_NAMES):
         if not names or not (names & needed) or names & present:
             continue
-        at = next((i for i, s in enumerate(kept) if _catalogue_index(s) > index), len(kept))
-        kept.insert(at, copy.deepcopy(block))
+        at = next((i for i, s in enumerate(kept)
+                   if _BLOCK_INDEX.get(frozenset(defined_names(s)), -1) > index), len(kept))
+        kept.insert(at, copy.deepcopy(CATALOGUE.statements[index]))
         present |= names
     keys = set().union(*(param_keys(s) for s in kept))
     merged = {k: params.get(k, CATALOGUE.params.get(k)) for k in CATALOGUE.params if k in keys}
     merged.update({k: v for k, v in params.items() if k not in CATALOGUE.params})
     result = ast.Module(body=kept, type_ignores=[])
     for name, value in (("BEHAVIOURS", list(behaviours)), ("PARAMS", merged)):
-        assignment = find_assignment(result, name)
-        if assignment is None:
-            assignment = ast.Assign(targets=[ast.Name(name, ast.Store())], value=None)
+        assignment = ast.Assign(targets=[ast.Name(name, ast.Store())],
+                                value=ast.parse(repr(value), mode="eval").body)
+        old = find_assignment(result, name)
+        if old is None:
             result.body.insert(_first_code_index(result), assignment)
-        assignment.value = ast.parse(repr(value), mode="eval").body
-    return ast.fix_missing_locations(result)
+        else:
+            result.body[result.body.index(old)] = ast.copy_location(assignment, old)
+        ast.fix_missing_locations(assignment)
+    return result
 
 
 def _first_code_index(module: ast.Module) -> int:
@@ -209,6 +208,7 @@ def assemble_policy(behaviours: list[str] | tuple[str, ...], params: dict | None
                          f"{list(CATALOGUE.behaviours)}")
     bad = [k for k in (params or {}) if k not in CATALOGUE.params]
     if bad:
-        raise ValueError(f"unknown parameter(s) {bad}; the catalogue offers {list(CATALOGUE.params)}")
+        raise ValueError(f"unknown parameter(s) {bad}; the catalogue offers "
+                         f"{list(CATALOGUE.params)}")
     module = ast.Module(body=list(CATALOGUE.statements), type_ignores=[])
     return ast.unparse(rebuild(module, list(behaviours), dict(params or {}))) + "\n"

@@ -54,6 +54,9 @@ def mutate_policy(source: str, rng: np.random.Generator) -> tuple[str, str]:
         return _perturb_constant(module, rng)
     behaviours, params = spec
     operators = _applicable(behaviours, params)
+    if not operators:
+        raise ValueError("no operator can edit this block program: it has no behaviours to "
+                         "reorder, none left to insert and no parameters")
     weights = np.array([OPERATOR_WEIGHTS[name] for name in operators])
     name = operators[int(rng.choice(len(operators), p=weights / weights.sum()))]
     behaviours, params, description = _OPERATORS[name](list(behaviours), dict(params), rng)
@@ -143,4 +146,5 @@ def _perturb_constant(module: ast.Module, rng: np.random.Generator) -> tuple[str
     node = constants[int(rng.integers(len(constants)))]
     old = node.value
     node.value = _step(old, rng)
-    return ast.unparse(module) + "\n", f"perturb constant {old} -> {node.value} at line {node.lineno}"
+    description = f"perturb constant {old} -> {node.value} at line {node.lineno}"
+    return ast.unparse(module) + "\n", description

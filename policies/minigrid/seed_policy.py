@@ -36,7 +36,7 @@ def _turn_to(d, want):
     return RIGHT if want == (d + 1) % 4 else LEFT
 
 def _update_memory(obs, pos):
-    """Track what the agent carries, how long it stood still, and drop plans when the grid changes."""
+    """Track the carried key and time standing still; forget plans when the grid changes."""
     grid = obs.tobytes()
     if grid != _MEM['grid']:
         _MEM['grid'] = grid
