@@ -1,7 +1,7 @@
 """The MiniGrid episode runner: one policy program plays one seeded level.
 
 This is the hot loop of the whole system, so it builds the environment once per episode, never
-renders, and encodes the grid with one list comprehension per step.
+renders, skips MiniGrid's partial view, and keeps the grid encoding up to date incrementally.
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ import gymnasium as gym
 import minigrid  # noqa: F401  (registers the MiniGrid-* ids with Gymnasium)
 import numpy as np
 from minigrid.core.grid import Grid
+from minigrid.core.world_object import Ball, Box, Floor, Goal, Key, Lava, Wall
 from minigrid.minigrid_env import MiniGridEnv
 
 from envs.api import EpisodeResult
@@ -87,12 +88,51 @@ def make_env(env_module: ModuleType | None, seed: int, env_id: str | None = None
 
 def encode_grid(grid: Grid) -> np.ndarray:
     """``grid.encode()`` (shape (width, height, 3), uint8), computed faster."""
-    cells = [_EMPTY_CELL if obj is None else obj.encode() for obj in grid.grid]
-    return np.array(cells, dtype=np.uint8).reshape(grid.height, grid.width, 3).transpose(1, 0, 2)
+    return GridEncoder(grid).encode(grid)
+
+
+class GridEncoder:
+    """Keeps ``grid.encode()`` up to date step by step at a fraction of its cost.
+
+    Each step re-encodes only the cells whose object was replaced, plus the objects whose
+    encoding can change in place (doors, and any type not known to be fixed).
+    """
+
+    _FIXED = frozenset({Wall, Goal, Lava, Floor, Key, Ball, Box})
+
+    def __init__(self, grid: Grid):
+        self.grid = grid
+        self.cells = list(grid.grid)
+        self.flat = np.empty((len(self.cells), 3), dtype=np.uint8)
+        self.volatile: set[int] = set()
+        for index, obj in enumerate(self.cells):
+            self._put(index, obj)
+
+    def _put(self, index: int, obj) -> None:
+        self.flat[index] = _EMPTY_CELL if obj is None else obj.encode()
+        if obj is not None and type(obj) not in self._FIXED:
+            self.volatile.add(index)
+        else:
+            self.volatile.discard(index)
+
+    def encode(self, grid: Grid) -> np.ndarray:
+        """A fresh array equal to ``grid.encode()``."""
+        if grid is not self.grid or len(grid.grid) != len(self.cells):
+            self.__init__(grid)
+        elif grid.grid != self.cells:  # identity comparison of the objects, in C
+            for index, (obj, old) in enumerate(zip(grid.grid, self.cells)):
+                if obj is not old:
+                    self.cells[index] = obj
+                    self._put(index, obj)
+        for index in self.volatile:
+            self.flat[index] = self.cells[index].encode()
+        return self.flat.reshape(grid.height, grid.width, 3).transpose(1, 0, 2).copy()
 
 
 def as_action(value) -> int | None:
     """The action 0..5 that ``value`` stands for, or None if it is not an int-like 0..5."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value.item()
     if isinstance(value, (bool, np.bool_)):
         return None
     if isinstance(value, (numbers.Integral, np.integer)):
@@ -188,11 +228,12 @@ def run_episode(env_module: ModuleType | None, policy_module: ModuleType, *, see
     x, y = int(env.agent_pos[0]), int(env.agent_pos[1])
     direction = int(env.agent_dir)
     recorder = _Recorder((x, y)) if trace else None
+    encoder = GridEncoder(env.grid)
     steps, policy_seconds, success, error, outcome = 0, 0.0, False, None, "timeout"
     if not callable(policy):
         error, outcome = "the policy program defines no callable policy(obs, agent_pos, agent_dir)", "error"
     while error is None and steps < limit:
-        obs = encode_grid(env.grid)
+        obs = encoder.encode(env.grid)
         start = time.perf_counter()
         try:
             raw = policy(obs, (x, y), direction)

@@ -1,0 +1,33 @@
+"""The MiniGrid domain, environment side (the protocol of :mod:`envs.api`).
+
+Environment programs define ``class CustomEnv(MiniGridEnv)``; policy programs define
+``policy(obs, agent_pos, agent_dir) -> int``. See :data:`DOC_ENV` and :data:`DOC_POLICY`.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from envs.api import HeldoutFamily
+from envs.minigrid.contract import DOC_ENV, DOC_POLICY
+from envs.minigrid.levels import check_env
+from envs.minigrid.render import render
+from envs.minigrid.runner import EpisodeTrace, format_trace, run_episode, trace_path
+
+NAME = "minigrid"
+ENV_REQUIRED = ("CustomEnv",)
+POLICY_REQUIRED = ("policy",)
+ALLOWED_IMPORTS = frozenset({"minigrid", "gymnasium"})
+SEED_ENV = (Path(__file__).parent / "seed_env.py").read_text()
+DEFAULT_MAX_SECONDS = 300.0
+HELDOUT_IDS = ("MiniGrid-MultiRoom-N6-v0", "MiniGrid-DoorKey-16x16-v0", "MiniGrid-LockedRoom-v0")
+
+
+def heldout_suite() -> list[HeldoutFamily]:
+    """The held-out Gymnasium levels: MultiRoom-N6, DoorKey-16x16 and LockedRoom."""
+    return [HeldoutFamily(name=env_id, env_sources=(None,), options={"env_id": env_id})
+            for env_id in HELDOUT_IDS]
+
+
+__all__ = ["NAME", "ENV_REQUIRED", "POLICY_REQUIRED", "ALLOWED_IMPORTS", "DOC_ENV", "DOC_POLICY",
+           "SEED_ENV", "DEFAULT_MAX_SECONDS", "HELDOUT_IDS", "EpisodeTrace", "check_env",
+           "format_trace", "heldout_suite", "render", "run_episode", "trace_path"]

@@ -1,0 +1,337 @@
+"""Feasibility and measures of MiniGrid levels: a breadth-first search with MiniGrid's rules.
+
+The search runs over (cell, direction, key carried, doors opened, keys picked) with turning,
+moving, picking up, dropping and toggling as MiniGrid does them: walls, balls and boxes block,
+closed doors open with toggle, locked doors open with toggle while carrying a key of their
+colour, lava ends the episode, and the agent carries one object at a time. Two simplifications
+keep it small: a dropped key is never needed again (it vanishes), and balls and boxes are never
+moved.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from types import ModuleType
+
+import numpy as np
+from minigrid.minigrid_env import MiniGridEnv
+
+from envs.api import LevelCheck
+from envs.minigrid.runner import build_env, describe_exception, seed_everything
+
+FREE, BLOCK, LAVA, GOAL, DOOR, KEY = range(6)
+_MOVES = ((1, 0), (0, 1), (-1, 0), (0, -1))
+
+
+@dataclass(frozen=True)
+class Level:
+    """A generated grid reduced to what the search needs; cells are indexed y * width + x."""
+
+    width: int
+    height: int
+    kinds: tuple
+    """FREE, BLOCK, LAVA, GOAL, DOOR or KEY per cell."""
+    refs: tuple
+    """Index into ``doors`` or ``keys`` per cell (-1 elsewhere)."""
+    doors: tuple
+    """(cell, colour, locked) of every door that is not open."""
+    keys: tuple
+    """(cell, colour) of every key."""
+    walls: int
+    lava: int
+    start: int
+    direction: int
+    goals: tuple
+    max_steps: int
+
+
+@dataclass(frozen=True)
+class Search:
+    """Outcome of the search on one level."""
+
+    length: int | None
+    """Fewest actions to reach a goal, None if no goal is reachable."""
+    reached: frozenset
+    """Cells the agent reached in any state."""
+    opened: int
+    """Bit mask of doors opened in some reached state."""
+    picked: int
+    """Bit mask of keys picked up in some reached state."""
+
+
+class LevelProblem(Exception):
+    """A generated level breaks the contract (no agent, no goal, agent on a wall, ...)."""
+
+
+def read_level(env: MiniGridEnv) -> Level:
+    """Reduce a reset environment's grid to a :class:`Level`, checking agent and goal."""
+    width, height = env.grid.width, env.grid.height
+    kinds, refs, doors, keys, goals = [], [], [], [], []
+    walls = lava = 0
+    for index, obj in enumerate(env.grid.grid):
+        kind, ref = FREE, -1
+        if obj is None:
+            pass
+        elif obj.type == "goal":
+            kind = GOAL
+            goals.append(index)
+        elif obj.type == "lava":
+            kind, lava = LAVA, lava + 1
+        elif obj.type == "door" and not obj.is_open:
+            kind, ref = DOOR, len(doors)
+            doors.append((index, obj.color, bool(obj.is_locked)))
+        elif obj.type == "key":
+            kind, ref = KEY, len(keys)
+            keys.append((index, obj.color))
+        elif not obj.can_overlap():
+            kind = BLOCK
+            walls += obj.type == "wall"
+        kinds.append(kind)
+        refs.append(ref)
+    start = _start_cell(env, width, height, kinds)
+    if not goals:
+        raise LevelProblem("places no goal: put a Goal() on the grid in _gen_grid")
+    return Level(width, height, tuple(kinds), tuple(refs), tuple(doors), tuple(keys), walls,
+                 lava, start, int(env.agent_dir), tuple(goals), int(env.max_steps))
+
+
+def _start_cell(env: MiniGridEnv, width: int, height: int, kinds: list) -> int:
+    """The agent's cell index, after checking the agent was placed on a cell it may stand on."""
+    pos = env.agent_pos
+    if pos is None or tuple(int(v) for v in pos) == (-1, -1) or env.agent_dir not in range(4):
+        raise LevelProblem("places no agent: set self.agent_pos and self.agent_dir "
+                           "(or call self.place_agent()) in _gen_grid")
+    x, y = int(pos[0]), int(pos[1])
+    if not (0 <= x < width and 0 <= y < height):
+        raise LevelProblem(f"places the agent at {(x, y)}, outside the {width} x {height} grid")
+    cell = env.grid.get(x, y)
+    if kinds[y * width + x] in (BLOCK, DOOR, KEY):
+        raise LevelProblem(f"places the agent on a {cell.type} at {(x, y)}")
+    if kinds[y * width + x] == LAVA:
+        raise LevelProblem(f"places the agent on lava at {(x, y)}")
+    return y * width + x
+
+
+def _fronts(level: Level) -> list[int]:
+    """For cell c and direction d, ``fronts[4 * c + d]``: the cell in front, -1 off the grid."""
+    fronts = []
+    for cell in range(level.width * level.height):
+        y, x = divmod(cell, level.width)
+        for dx, dy in _MOVES:
+            inside = 0 <= x + dx < level.width and 0 <= y + dy < level.height
+            fronts.append((y + dy) * level.width + x + dx if inside else -1)
+    return fronts
+
+
+def solve(level: Level, limit: int = 300_000) -> Search:
+    """The shortest solution of ``level``, exact unless the exact search passes ``limit`` states.
+
+    Closed (unlocked) doors never change what is reachable, only what it costs, so a first
+    search that treats them as open decides feasibility; the exact search then counts their
+    toggles. Past ``limit`` states (many closed doors in cycles) the first search's length, a
+    lower bound short by at most one toggle per door, is returned.
+    """
+    relaxed = search(level, closed_doors_open=True)
+    if relaxed.length is None or all(locked for _, _, locked in level.doors):
+        return relaxed
+    try:
+        return search(level, limit=limit)
+    except _SearchTooLarge:
+        return relaxed
+
+
+class _SearchTooLarge(Exception):
+    """The exact search passed its state limit."""
+
+
+def search(level: Level, closed_doors_open: bool = False, limit: int | None = None) -> Search:
+    """Breadth-first search for the fewest actions from the agent's start to a goal.
+
+    Args:
+        level: the level.
+        closed_doors_open: treat closed (unlocked) doors as open, as a relaxation.
+        limit: raise _SearchTooLarge after visiting this many states.
+    """
+    kinds, refs, fronts = level.kinds, level.refs, _fronts(level)
+    door_colour = [colour for _, colour, _ in level.doors]
+    door_locked = [locked for _, _, locked in level.doors]
+    if closed_doors_open:
+        kinds = tuple(FREE if kind == DOOR and not door_locked[ref] else kind
+                      for kind, ref in zip(kinds, refs))
+    key_colour = [colour for _, colour in level.keys]
+    start = (level.start, level.direction, -1, 0, 0)
+    seen = {start}
+    frontier = [start]
+    reached, opened_any, picked_any = {level.start}, 0, 0
+    depth = 0
+    while frontier:
+        depth += 1
+        following = []
+        for cell, direction, carry, opened, picked in frontier:
+            front = fronts[4 * cell + direction]
+            successors = [(cell, (direction - 1) % 4, carry, opened, picked),
+                          (cell, (direction + 1) % 4, carry, opened, picked)]
+            if front >= 0:
+                kind, ref = kinds[front], refs[front]
+                if kind == GOAL:
+                    return Search(depth, frozenset(reached), opened_any, picked_any)
+                if (kind == FREE or (kind == DOOR and opened >> ref & 1)
+                        or (kind == KEY and picked >> ref & 1)):
+                    successors.append((front, direction, carry, opened, picked))
+                    if carry >= 0 and (kind == FREE or kind == KEY):
+                        successors.append((cell, direction, -1, opened, picked))
+                elif kind == KEY and carry < 0:
+                    successors.append((cell, direction, ref, opened, picked | 1 << ref))
+                elif kind == DOOR and (not door_locked[ref] or (
+                        carry >= 0 and key_colour[carry] == door_colour[ref])):
+                    successors.append((cell, direction, carry, opened | 1 << ref, picked))
+            for state in successors:
+                if state not in seen:
+                    seen.add(state)
+                    following.append(state)
+                    reached.add(state[0])
+                    opened_any |= state[3]
+                    picked_any |= state[4]
+        frontier = following
+        if limit is not None and len(seen) > limit:
+            raise _SearchTooLarge
+    return Search(None, frozenset(reached), opened_any, picked_any)
+
+
+def _flood(level: Level, passable) -> set:
+    """Cells reachable from the start by 4-neighbour moves through cells ``passable`` admits."""
+    seen, todo = {level.start}, [level.start]
+    fronts = _fronts(level)
+    while todo:
+        cell = todo.pop()
+        for direction in range(4):
+            front = fronts[4 * cell + direction]
+            if front >= 0 and front not in seen and passable(level.kinds[front]):
+                seen.add(front)
+                todo.append(front)
+    return seen
+
+
+def explain_unsolvable(level: Level, result: Search) -> str:
+    """Why no goal is reachable, phrased so a person can fix the level."""
+    start = _xy(level, level.start)
+    goals = set(level.goals)
+    if not goals & _flood(level, lambda kind: kind != BLOCK):
+        return f"goal unreachable: walls (or balls/boxes) cut the agent at {start} off from every goal"
+    if not goals & _flood(level, lambda kind: kind not in (BLOCK, LAVA)):
+        return f"goal unreachable: every path from the agent at {start} to a goal crosses lava"
+    for ref, (cell, colour, locked) in enumerate(level.doors):
+        if not locked or result.opened >> ref & 1 or not _touches(level, cell, result.reached):
+            continue
+        keys = [(index, key_cell) for index, (key_cell, key_colour) in enumerate(level.keys)
+                if key_colour == colour]
+        where = f"a locked {colour} door at {_xy(level, cell)}"
+        if not keys:
+            return f"goal unreachable: the way crosses {where} and the level has no {colour} key"
+        if not any(result.picked >> index & 1 for index, _ in keys):
+            spots = ", ".join(str(_xy(level, key_cell)) for _, key_cell in keys)
+            return (f"goal unreachable: the way crosses {where} and no {colour} key is reachable "
+                    f"({colour} key at {spots} lies behind it or is walled off)")
+        return (f"goal unreachable: the {colour} key cannot be brought to {where} "
+                f"(the agent carries one object at a time)")
+    return f"goal unreachable from the agent at {start}: keys, balls or boxes block the way"
+
+
+def _touches(level: Level, cell: int, reached: frozenset) -> bool:
+    """Whether ``cell`` is next to a reached cell."""
+    y, x = divmod(cell, level.width)
+    return any((y + dy) * level.width + x + dx in reached for dx, dy in _MOVES
+               if 0 <= x + dx < level.width and 0 <= y + dy < level.height)
+
+
+def _xy(level: Level, cell: int) -> tuple[int, int]:
+    y, x = divmod(cell, level.width)
+    return (x, y)
+
+
+def measures(level: Level, length: int | None) -> dict:
+    """Size and content measures of one level (``length``: shortest solution, if any)."""
+    sx, sy = _xy(level, level.start)
+    distance = min(abs(gx - sx) + abs(gy - sy) for gx, gy in (_xy(level, g) for g in level.goals))
+    return {
+        "width": level.width, "height": level.height, "walls": level.walls,
+        "closed_doors": sum(not locked for _, _, locked in level.doors),
+        "locked_doors": sum(locked for _, _, locked in level.doors),
+        "keys": len(level.keys), "lava": level.lava,
+        "start_goal_distance": distance, "solution_length": length,
+    }
+
+
+def generate(env_module: ModuleType, seed: int) -> Level:
+    """Construct ``CustomEnv()``, reset it with ``seed`` and read its level.
+
+    Raises:
+        LevelProblem: with a reason a person can act on, if any step fails.
+    """
+    env_class = getattr(env_module, "CustomEnv", None)
+    if not (isinstance(env_class, type) and issubclass(env_class, MiniGridEnv)):
+        raise LevelProblem("the program must define class CustomEnv(minigrid.minigrid_env.MiniGridEnv)")
+    seed_everything(seed)
+    try:
+        env = build_env(env_module)
+    except Exception as exc:
+        raise LevelProblem(f"CustomEnv() failed: {describe_exception(exc, env_module)}") from exc
+    try:
+        env.reset(seed=seed)
+    except AssertionError as exc:
+        if exc.__traceback__ is not None and _raised_by_reset(exc):
+            read_level(env)  # names the broken placement (no agent, agent on a wall, ...)
+        raise LevelProblem(f"_gen_grid failed: {describe_exception(exc, env_module)}") from exc
+    except Exception as exc:
+        raise LevelProblem(f"_gen_grid failed: {describe_exception(exc, env_module)}") from exc
+    return read_level(env)
+
+
+def _raised_by_reset(exc: BaseException) -> bool:
+    """Whether the innermost frame of ``exc`` is MiniGridEnv.reset's own placement assertion."""
+    tb = exc.__traceback__
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb.tb_frame.f_code is MiniGridEnv.reset.__code__
+
+
+def check_env(env_module: ModuleType, *, seeds: Sequence[int]) -> LevelCheck:
+    """Check that every seeded level of the program is solvable, and measure the levels.
+
+    Returns:
+        feasible with measures averaged over the seeds (``solution_length`` also as min/max),
+        or infeasible with the first failing seed's reason.
+    """
+    seeds = list(seeds)
+    if not seeds:
+        raise ValueError("check_env needs at least one seed")
+    rows, failures = [], []
+    for seed in seeds:
+        try:
+            level = generate(env_module, seed)
+        except LevelProblem as exc:
+            return LevelCheck(False, f"seed {seed}: {exc}", _summarise(rows))
+        result = solve(level)
+        rows.append(measures(level, result.length))
+        if result.length is None:
+            failures.append(f"seed {seed}: {explain_unsolvable(level, result)}")
+        elif result.length > level.max_steps:
+            failures.append(f"seed {seed}: the shortest solution takes {result.length} actions but "
+                            f"max_steps is {level.max_steps}; raise max_steps")
+    if failures:
+        return LevelCheck(False, f"{failures[0]} ({len(failures)} of {len(seeds)} seeds unsolvable)",
+                          _summarise(rows))
+    return LevelCheck(True, None, _summarise(rows))
+
+
+def _summarise(rows: list[dict]) -> dict:
+    """Means over seeds of each measure, plus min and max of the solution length."""
+    if not rows:
+        return {}
+    summary = {name: float(np.mean([row[name] for row in rows]))
+               for name in rows[0] if name != "solution_length"}
+    lengths = [row["solution_length"] for row in rows if row["solution_length"] is not None]
+    if lengths:
+        summary.update(solution_length=float(np.mean(lengths)),
+                       solution_length_min=min(lengths), solution_length_max=max(lengths))
+    return summary
