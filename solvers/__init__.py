@@ -1,0 +1,11 @@
+"""Meta-solvers over a payoff matrix (rows: policies, maximising; columns: environments).
+
+Pure functions of arrays, usable alone. Import from the modules:
+
+- :mod:`solvers.nash`: ``nash(payoffs, solver="cbc")``, the Nash equilibrium by LP (PuLP + CBC,
+  or HiGHS).
+- :mod:`solvers.meta`: row-mixture meta-solvers ``nash``, ``uniform``, ``latest`` and the
+  registry ``get_meta_solver``.
+- :mod:`solvers.metrics`: best-response values and the exploitability ``gap``.
+- :mod:`solvers.payoffs`: input checks shared by the above.
+"""

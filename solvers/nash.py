@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pulp
 
+from solvers.metrics import gap
 from solvers.payoffs import as_payoffs
 
 SOLVERS = ("cbc", "highs")
@@ -36,14 +37,20 @@ _SUPPORT_THRESHOLD = 1e-9
 _TIGHT_THRESHOLD = 1e-7
 """Constraints with slack at or below this (scaled payoffs) count as binding when polishing."""
 
+LP_TOLERANCE = 1e-10
+"""Primal and dual feasibility tolerance asked of the LP solvers (their defaults are 1e-7, with
+which CBC at 300 x 300 and up sometimes ends on a near-optimal basis with the wrong support)."""
+
 
 class SolverUnavailableError(RuntimeError):
     """The requested LP solver cannot run here; the message says how to install it."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class NashResult:
     """A mixed-strategy Nash equilibrium of a zero-sum matrix game.
+
+    The strategies are read-only arrays; results compare by identity.
 
     Attributes:
         row_strategy: Mixture over rows (policies), the maximiser.
@@ -64,7 +71,7 @@ class NashResult:
     gap: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RowLp:
     """The maximiser's LP for a payoff matrix scaled to max |A| = 1.
 
@@ -79,7 +86,7 @@ class RowLp:
     column_constraints: tuple[pulp.LpConstraint, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class LpSolution:
     """What a solver returned for a :class:`RowLp`: a row mixture and normalised column duals.
 
@@ -109,7 +116,8 @@ def make_solver(name: str) -> pulp.LpSolver:
                 f"CBC is not available: PuLP {pulp.__version__} no longer bundles CBC "
                 f"(PULP_CBC_CMD); install a PuLP that does with pip install 'pulp>=3.3,<4', "
                 f"or use --solver highs")
-        solver = solver_class(msg=False)
+        solver = solver_class(msg=False, options=[f"primalTolerance {LP_TOLERANCE}",
+                                                  f"dualTolerance {LP_TOLERANCE}"])
         if not solver.available():
             raise SolverUnavailableError(
                 f"CBC is not available: PuLP's bundled binary {solver.path} is missing or not "
@@ -117,7 +125,8 @@ def make_solver(name: str) -> pulp.LpSolver:
                 f"or use --solver highs")
         return solver
     if name == "highs":
-        solver = pulp.HiGHS(msg=False)
+        solver = pulp.HiGHS(msg=False, primal_feasibility_tolerance=LP_TOLERANCE,
+                            dual_feasibility_tolerance=LP_TOLERANCE)
         if not solver.available():
             raise SolverUnavailableError(
                 "HiGHS is not available: install its Python bindings with pip install highspy, "
@@ -130,8 +139,8 @@ def build_row_lp(payoffs) -> RowLp:
     """Build the row player's LP for ``payoffs`` (scaled to max |A| = 1; zeros skipped)."""
     array = _scaled(as_payoffs(payoffs))
     problem = pulp.LpProblem("row_player", pulp.LpMaximize)
-    weights = tuple(pulp.LpVariable(f"x{i}", lowBound=0) for i in range(array.shape[0]))
-    value = pulp.LpVariable("v")
+    weights = tuple(problem.add_variable(f"x{i}", lowBound=0) for i in range(array.shape[0]))
+    value = problem.add_variable("v")
     problem.setObjective(pulp.LpAffineExpression([(value, 1.0)]))
     problem.addConstraint(pulp.LpConstraint(
         pulp.LpAffineExpression([(w, 1.0) for w in weights]),
@@ -167,8 +176,9 @@ def solve_row_lp(lp: RowLp, solver: str = "cbc") -> LpSolution:
 def equilibrium(payoffs, solution: LpSolution, solver: str = "cbc") -> NashResult:
     """Turn an LP solution into a verified equilibrium of ``payoffs``.
 
-    Polishes both strategies; if the duals still do not give the column player an optimal
-    mixture to ``TOLERANCE``, solves the column player's LP with ``solver`` as well.
+    Polishes both strategies; if the pair is still not an equilibrium to ``TOLERANCE``, solves
+    the column player's LP with ``solver`` as well, and keeps the best strategy found for each
+    player (its solution for the columns, its duals for the rows).
 
     Raises:
         RuntimeError: No pair within ``TOLERANCE`` was found (a solver failure).
@@ -180,9 +190,15 @@ def equilibrium(payoffs, solution: LpSolution, solver: str = "cbc") -> NashResul
     if _max_row_payoff(array, y) - _min_column_payoff(array, x) > tolerance:
         column_solution = solve_row_lp(build_row_lp(-array.T), solver)
         y_lp = _best_maximiser(-array.T, column_solution.row_strategy)
+        x_lp = _best_maximiser(array, column_solution.column_duals)
         if _max_row_payoff(array, y_lp) < _max_row_payoff(array, y):
             y = y_lp
-    pair_gap = max(0.0, _max_row_payoff(array, y) - _min_column_payoff(array, x))
+        if _min_column_payoff(array, x_lp) > _min_column_payoff(array, x):
+            x = x_lp
+    x, y = x.copy(), y.copy()  # not shared with the caller's solution
+    x.setflags(write=False)
+    y.setflags(write=False)
+    pair_gap = gap(array, x, y)
     if pair_gap > tolerance:
         raise RuntimeError(f"{solution.solver} gave a pair with exploitability gap "
                            f"{pair_gap:.3g}, above the tolerance {tolerance:.3g}")

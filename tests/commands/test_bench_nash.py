@@ -1,0 +1,100 @@
+"""``coevolve bench nash`` with tiny sizes, and the lazy ``bench eval`` dispatch."""
+import importlib.util
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from coevolve import cli
+from coevolve.commands import bench
+from coevolve.errors import UserInputError
+
+
+def coevolve(*args):
+    return subprocess.run([sys.executable, "-m", "coevolve", *map(str, args)],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_json_results_for_tiny_sizes():
+    result = coevolve("bench", "nash", "--sizes", 2, 7, "--seed", 3, "--json")
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["seed"] == 3 and out["baseline"] == "scipy"
+    assert [entry["size"] for entry in out["sizes"]] == [2, 7]
+    for entry in out["sizes"]:
+        methods = {m["method"]: m for m in entry["methods"]}
+        assert list(methods) == ["cbc", "highs", "scipy"]
+        values = [m["value"] for m in methods.values()]
+        assert entry["value_disagreement"] == pytest.approx(max(values) - min(values))
+        assert entry["value_disagreement"] <= 1e-7
+        assert methods["scipy"]["ratio_to_baseline"] == 1.0
+        for m in methods.values():
+            stages = m["build_seconds"] + m["solve_seconds"] + m["finish_seconds"]
+            assert m["total_seconds"] == pytest.approx(stages)
+            assert min(m["build_seconds"], m["solve_seconds"], m["finish_seconds"]) >= 0
+            assert m["ratio_to_baseline"] == pytest.approx(
+                m["total_seconds"] / methods["scipy"]["total_seconds"])
+            assert 0 <= m["gap"] <= 1e-7
+
+
+def test_table_for_one_tiny_size():
+    result = coevolve("bench", "nash", "--sizes", 4)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["size", "method", "build", "s", "solve", "s", "finish", "s",
+                                "total", "s", "/", "scipy", "value", "gap"]
+    assert [line.split()[:2] for line in lines[2:5]] == [["4", "cbc"], ["4", "highs"],
+                                                         ["4", "scipy"]]
+    assert lines[4].split()[6] == "1.00"
+    assert lines[5].split()[:3] == ["largest", "value", "disagreement"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--sizes", "0"], "--sizes must be positive"),
+    (["--sizes", "ten"], "invalid int value"),
+])
+def test_bad_sizes(args, message):
+    result = coevolve("bench", "nash", *args)
+    assert result.returncode == 2 and message in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+def test_bench_eval_through_the_console():
+    result = coevolve("bench", "eval", "--help")
+    if importlib.util.find_spec(bench.EVAL_MODULE) is None:
+        assert result.returncode == 2
+        assert result.stderr == "coevolve: bench eval is not available yet\n"
+    else:
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.startswith("usage: coevolve bench eval")
+
+
+def test_missing_module_is_reported_as_not_available():
+    with pytest.raises(UserInputError, match="^bench eval is not available yet$"):
+        bench.run_module("coevolve.no_such_bench_module", "coevolve bench eval", [])
+
+
+def test_module_gets_every_argument_after_the_target(tmp_path, monkeypatch, capsys):
+    (tmp_path / "stand_in_bench.py").write_text(textwrap.dedent("""
+        def add_arguments(parser):
+            parser.add_argument("--episodes", type=int)
+            parser.add_argument("-v", action="store_true")
+            parser.add_argument("names", nargs="*")
+
+        def main(args):
+            print(args.episodes, args.v, args.names)
+            return 7
+    """))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    argv = ["--episodes", "3", "-v", "a", "b"]
+    assert bench.run_module("stand_in_bench", "coevolve bench eval", argv) == 7
+    assert capsys.readouterr().out == "3 True ['a', 'b']\n"
+    with pytest.raises(SystemExit):
+        bench.run_module("stand_in_bench", "coevolve bench eval", ["--no-such-flag"])
+
+
+def test_console_passes_options_through_to_the_module():
+    args = cli.build_parser().parse_args(["bench", "eval", "--domain", "minigrid", "-h", "--json"])
+    assert args.target == "eval" and args.rest == ["--domain", "minigrid", "-h", "--json"]
