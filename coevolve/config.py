@@ -24,7 +24,11 @@ class RunConfig:
     seed: int = 0
     """Base seed: designers' randomness and episode seeds derive from it."""
     workers: int = 0
-    """Sandbox worker processes; 0 means one per core."""
+    """Sandbox worker processes; 0 means one per core (per CPU of the Ray cluster with ray)."""
+    executor: str = "local"
+    """Where episodes run: local (worker processes on this machine) or ray (a Ray cluster)."""
+    ray_address: str | None = None
+    """Ray cluster address for --executor ray (e.g. auto, ray://HOST:10001); none starts Ray locally."""
     episode_seconds: float = 0.0
     """Wall-clock limit of one episode; 0 uses the domain's generous default."""
     memory_mb: int = 4096
@@ -33,6 +37,20 @@ class RunConfig:
     """Seeded resets a feasibility check looks at."""
     max_mutations: int = 3
     """The offline designer applies 1..max_mutations operators per candidate."""
+    search_steps: int = 6
+    """The offline policy designer's hill-climbing steps per candidate (0: plain mutants)."""
+    base_url: str | None = None
+    """OpenAI-compatible endpoint for --designer llm (default: $OPENAI_BASE_URL, else OpenAI)."""
+    repair_rounds: int = 2
+    """Repair requests per LLM candidate that fails its checks, quoting the reason."""
+    max_requests: int = 0
+    """LLM budget: chat requests over the run, 0 for no limit; the run stops at an iteration boundary."""
+    max_tokens: int = 0
+    """LLM budget: prompt plus completion tokens over the run, 0 for no limit."""
+    request_timeout: float = 120.0
+    """Seconds before an LLM request is abandoned and retried."""
+    replay: str | None = None
+    """Answer LLM requests from this llm.jsonl transcript instead of the network."""
 
     def resolved_workers(self) -> int:
         """Worker count with 0 meaning one per core."""

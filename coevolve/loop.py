@@ -28,7 +28,8 @@ def run_iteration(state: RunState, t: int) -> dict:
     weights = state.msne.row_strategy
 
     start = time.monotonic()
-    env, env_candidates = choose_environment(state, t, weights)
+    env_choice, env_candidates = choose_environment(state, t, weights)
+    env = env_choice["program"] if env_choice else None
     timings["env_step"] = time.monotonic() - start
 
     start = time.monotonic()
@@ -37,7 +38,7 @@ def run_iteration(state: RunState, t: int) -> dict:
 
     start = time.monotonic()
     if env is not None:
-        state.add_env(env, t)
+        state.add_env(env, t, env_choice["measures"])
     if policy is not None:
         state.add_policy(policy, t)
     state.fill_unknown_cells(f"iter {t}: filling new row and column")
@@ -53,7 +54,11 @@ def run_iteration(state: RunState, t: int) -> dict:
 
 
 def choose_environment(state: RunState, t: int, weights: np.ndarray):
-    """Step 1: the accepted candidate with the lowest MSNE-mixture success (None if none)."""
+    """Step 1: the accepted candidate with the lowest MSNE-mixture success (None if none).
+
+    Ties (say, every candidate defeats the mixture) go to the lower mixture return, then to the
+    simpler level by the domain's difficulty measure, so the curriculum does not jump ahead.
+    """
     support = [i for i, w in enumerate(weights) if w > 1e-9]
     mixture = {state.payoffs.policy_labels[i]: (float(weights[i]),
                                                 float(state.payoffs.values[i, -1]))
@@ -70,9 +75,11 @@ def choose_environment(state: RunState, t: int, weights: np.ndarray):
         chunk = cells[n * len(support):(n + 1) * len(support)]
         c["mixture_success"] = sum(weights[i] * cell.success_rate for i, cell in zip(support, chunk))
         c["mixture_return"] = sum(weights[i] * cell.mean_return for i, cell in zip(support, chunk))
-    chosen = min(accepted, key=lambda c: (c["mixture_success"], c["mixture_return"]))
+    difficulty = getattr(state.domain.envs, "DIFFICULTY_MEASURE", None)
+    chosen = min(accepted, key=lambda c: (c["mixture_success"], c["mixture_return"],
+                                          c["measures"].get(difficulty, 0)))
     chosen["status"] = "chosen"
-    return chosen["program"], candidates
+    return chosen, candidates
 
 
 def choose_policy(state: RunState, t: int, env: Program, weights: np.ndarray):
@@ -81,7 +88,7 @@ def choose_policy(state: RunState, t: int, env: Program, weights: np.ndarray):
     parent_cell = state.evaluate([(parent, env)], f"iter {t}: parent policy")[0]
     trace = state.failure_trace(parent, env) if parent_cell.success_rate < 1.0 else ""
     request = PolicyRequest(parent, env, t, state.config.candidates, parent_cell.success_rate,
-                            trace, state.policy_rejection)
+                            trace, state.policy_rejection, state.success_on(env))
     proposed = state.designer.propose_policies(request, state.rng(t, "policy"))
     candidates = [state.screen_policy(program, t, n) for n, program in enumerate(proposed)]
     accepted = [c for c in candidates if c["status"] == "accepted"]

@@ -45,4 +45,12 @@ class Progress:
             f"policy {record['policy']['label'] if record.get('policy') else '-'} | "
             f"value {record['value']:.3f} | worst-case greedy {s['greedy']['worst']:.2f} "
             f"uniform {s['uniform']['worst']:.2f} msne {s['msne']['worst']:.2f} | "
-            f"mean msne {s['msne']['mean']:.2f} | {record['seconds']:.1f} s")
+            f"mean msne {s['msne']['mean']:.2f} | {record['seconds']:.1f} s" + _llm_text(record))
+
+
+def _llm_text(record: dict) -> str:
+    """The iteration line's LLM usage, e.g. ' | llm 12 req 34.5k tok'; empty for other designers."""
+    usage = record.get("llm")
+    if not usage:
+        return ""
+    return f" | llm {usage['requests']} req {usage['total_tokens'] / 1000:.1f}k tok"

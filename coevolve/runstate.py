@@ -139,6 +139,14 @@ class RunState:
         """Cells of (policy, env) pairs, with a progress bar."""
         return self.evaluator.evaluate(pairs, self.progress.counter(description))
 
+    def success_on(self, env: Program):
+        """A ``score(policy) -> success rate on env`` callback for searching designers."""
+        def score(policy: Program) -> float:
+            if self.domain.validate(policy):
+                return -1.0
+            return self.evaluator.evaluate([(policy, env)])[0].success_rate
+        return score
+
     def failure_trace(self, policy: Program, env: Program) -> str:
         """Text trace of the first failed episode of ``policy`` on ``env`` (for designers)."""
         for index in range(self.config.episodes):

@@ -13,7 +13,7 @@ def make_designer(name: str, domain, config):
     """The designer called ``name`` for ``domain``, configured from a RunConfig."""
     if name == "offline":
         from coevolve.designers.offline import OfflineDesigner
-        return OfflineDesigner(domain, config.max_mutations)
+        return OfflineDesigner(domain, config.max_mutations, config.search_steps)
     if name == "llm":
         try:
             from coevolve.designers.llm import LLMDesigner

@@ -44,6 +44,8 @@ class PolicyRequest:
     """Compact text trace of one failed episode of the parent on ``env``."""
     check: Callable[[Program], str | None] | None = None
     """Returns why a candidate would be rejected (None if accepted), for designers that repair."""
+    score: Callable[[Program], float] | None = None
+    """Success rate of a policy on ``env`` (cached), for designers that search."""
 
 
 class Designer(Protocol):

@@ -1,8 +1,11 @@
 """The offline designer: genetic programming over program source through ``ast``.
 
-Each candidate is the parent with 1..max_mutations of the domain's mutation operators applied
-(``envs.<domain>.mutations.mutate_env`` / ``policies.<domain>.mutations.mutate_policy``). It is
-deterministic given the random generator and needs no network.
+A mutant is the parent with 1..max_mutations of the domain's mutation operators applied
+(``envs.<domain>.mutations.mutate_env`` / ``policies.<domain>.mutations.mutate_policy``).
+Environment candidates are K mutants of the newest environment. Policy candidates are K short
+hill-climbs from the parent on the new environment: each step keeps a mutant that is not worse
+(neutral moves let the search drift across the plateaus of a 0/1 success signal). Everything is
+deterministic given the random generator, and needs no network.
 """
 from __future__ import annotations
 
@@ -13,21 +16,38 @@ from coevolve.program import Origin, Program
 
 
 class OfflineDesigner:
-    """Mutates the parent program K times with the domain's operators."""
+    """Mutates (and, for policies, hill-climbs from) the parent with the domain's operators."""
 
     name = "offline"
 
-    def __init__(self, domain, max_mutations: int = 3):
+    def __init__(self, domain, max_mutations: int = 3, search_steps: int = 0):
         self.domain = domain
         self.max_mutations = max(1, max_mutations)
+        self.search_steps = max(0, search_steps)
 
     def propose_envs(self, request: EnvRequest, rng: np.random.Generator) -> list[Program]:
         """K mutants of the newest environment."""
         return [self._mutant(request.parent, request.iteration, rng) for _ in range(request.k)]
 
     def propose_policies(self, request: PolicyRequest, rng: np.random.Generator) -> list[Program]:
-        """K mutants of the policy with the largest MSNE weight."""
-        return [self._mutant(request.parent, request.iteration, rng) for _ in range(request.k)]
+        """K hill-climbs (or plain mutants without a score) from the largest-weight policy."""
+        if request.score is None or self.search_steps == 0:
+            return [self._mutant(request.parent, request.iteration, rng) for _ in range(request.k)]
+        return [self._climb(request, rng) for _ in range(request.k)]
+
+    def _climb(self, request: PolicyRequest, rng: np.random.Generator) -> Program:
+        best = self._mutant(request.parent, request.iteration, rng)
+        best_score = request.score(best)
+        for step in range(self.search_steps):
+            if best_score >= 1.0:
+                break
+            mutant = self._mutant(best, request.iteration, rng)
+            score = request.score(mutant)
+            if score >= best_score:
+                best, best_score = mutant, score
+        return Program(best.kind, best.domain, best.source, parent=request.parent.sha256,
+                       origin=Origin("offline", None, request.iteration,
+                                     f"hill-climb to success {best_score:.2f}: {best.origin.note}"))
 
     def _mutant(self, parent: Program, iteration: int, rng: np.random.Generator) -> Program:
         program, notes = parent, []

@@ -1,0 +1,190 @@
+"""The llm designer: candidates written by a chat model, repaired from the checker's reasons.
+
+For each of the K candidates of an iteration (requested concurrently, returned in index
+order) the model gets the domain's contract, the parent program and what the designer responds
+to (see :mod:`coevolve.prompts`). Its answer is trimmed to a program
+(:func:`coevolve.llm.extract.extract_program`) and checked with ``request.check``; a syntax
+error, a failed check, a run-time exception or an infeasible level goes back to the model as a
+repair request quoting the reason, up to ``repair_rounds`` times. Every candidate's fate is
+written to llm.jsonl and into its :class:`~coevolve.program.Origin` note ("first answer
+accepted", "repaired after 1 round (...)", "rejected after 2 failed repairs: ..."); a candidate
+that still fails is returned anyway, so the loop records its rejection with the reason.
+
+The run stops at an iteration boundary once the LLM budget is spent: a candidate that would
+exceed it mid-iteration is left out (or returned as it stands), and the next iteration raises
+:class:`~coevolve.llm.budget.BudgetExhausted` before it starts.
+"""
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from coevolve import prompts
+from coevolve.designers.base import EnvRequest, PolicyRequest
+from coevolve.errors import UserInputError
+from coevolve.llm import (BudgetExhausted, ChatClient, ExtractionError, LLMRefused,
+                          extract_program, open_client, resolve_settings)
+from coevolve.llm.transcript import CANDIDATE
+from coevolve.program import Origin, Program
+
+
+class LLMDesigner:
+    """Asks a chat model for candidate programs; see the module docstring."""
+
+    name = "llm"
+
+    def __init__(self, domain, client: ChatClient, repair_rounds: int = 2):
+        if repair_rounds < 0:
+            raise UserInputError(f"--repair-rounds cannot be negative, got {repair_rounds}")
+        self.domain = domain
+        self.client = client
+        self.repair_rounds = repair_rounds
+        self._check_lock = threading.Lock()
+
+    @classmethod
+    def from_config(cls, domain, config) -> "LLMDesigner":
+        """The designer of a RunConfig (model, endpoint, budget, replay, repair rounds)."""
+        settings = resolve_settings(config.model, base_url=config.base_url,
+                                    timeout=config.request_timeout,
+                                    max_requests=config.max_requests,
+                                    max_tokens=config.max_tokens, replay=config.replay)
+        return cls(domain, open_client(settings, seed=config.seed), config.repair_rounds)
+
+    def attach_transcript(self, path: str) -> None:
+        """Record requests and candidates' fates into the run's llm.jsonl at ``path``."""
+        self.client.attach_transcript(path)
+
+    def usage(self) -> dict:
+        """Requests and tokens used by the run so far."""
+        return self.client.usage.to_dict()
+
+    # -- the designer protocol ------------------------------------------------------------
+    def propose_envs(self, request: EnvRequest, rng: np.random.Generator) -> list[Program]:
+        """K environments meant to be harder for the current mixture, still solvable."""
+        reason = self.client.budget.exhausted_reason()
+        if reason:
+            raise BudgetExhausted(f"{reason}; the run stops before iteration {request.iteration} "
+                                  f"(iterations up to {request.iteration - 1} are complete)")
+        common = dict(domain=self.domain.name, iteration=request.iteration,
+                      doc=self.domain.envs.DOC_ENV.strip(),
+                      notes=prompts.notes(self.domain.name, "env"),
+                      program=request.parent.source.rstrip(),
+                      mixture=mixture_text(request.mixture_success))
+        texts = [prompts.render("env_designer.md", **common, idea=idea)
+                 for idea in self._ideas("env", request.k, rng)]
+        return self._propose("env", request.parent, request.iteration, texts, request.check)
+
+    def propose_policies(self, request: PolicyRequest, rng: np.random.Generator) -> list[Program]:
+        """K policies meant to do better on the new environment."""
+        trace = (request.trace.strip()
+                 or "(none: the current policy did not fail in the episodes played)")
+        common = dict(domain=self.domain.name, iteration=request.iteration,
+                      doc=self.domain.envs.DOC_POLICY.strip(),
+                      notes=prompts.notes(self.domain.name, "policy"),
+                      program=request.parent.source.rstrip(),
+                      env_program=request.env.source.rstrip(),
+                      success=f"{request.success:.0%}", trace=trace)
+        texts = [prompts.render("policy_designer.md", **common, idea=idea)
+                 for idea in self._ideas("policy", request.k, rng)]
+        return self._propose("policy", request.parent, request.iteration, texts, request.check)
+
+    # -- candidates -----------------------------------------------------------------------
+    def _ideas(self, role: str, k: int, rng: np.random.Generator) -> list[str]:
+        """One steering sentence per candidate, a different idea each while they last."""
+        ideas = prompts.ideas(self.domain.name, role)
+        if not ideas:
+            return [""] * k
+        order = rng.permutation(len(ideas))
+        return [f"For this version, focus on this change: {ideas[order[n % len(ideas)]]}"
+                for n in range(k)]
+
+    def _propose(self, kind: str, parent: Program, t: int, texts: list[str],
+                 check) -> list[Program]:
+        with ThreadPoolExecutor(max_workers=max(1, len(texts))) as pool:
+            futures = [pool.submit(self._candidate, kind, parent, t, n, text, check)
+                       for n, text in enumerate(texts)]
+            programs = [future.result() for future in futures]
+        return [p for p in programs if p is not None]
+
+    def _candidate(self, kind: str, parent: Program, t: int, n: int, text: str,
+                   check) -> Program | None:
+        """One candidate's conversation: the request, then up to R repairs."""
+        slot = f"iter{t:04d}/{kind}/{n}"
+        messages = [{"role": "system", "content": prompts.render("system.md")},
+                    {"role": "user", "content": text}]
+        program, reasons, stopped = None, [], None
+        for round_ in range(self.repair_rounds + 1):
+            try:
+                reply = self.client.complete(messages, slot=f"{slot}/r{round_}")
+            except (BudgetExhausted, LLMRefused) as exc:
+                stopped = str(exc)
+                break
+            source, reason = self._read(kind, reply.text)
+            program = Program(kind, self.domain.name, source, parent.sha256,
+                              Origin("llm", self.client.model, t))
+            if reason is None and program.sha256 == parent.sha256:
+                reason = "the program is identical to the current one; change it as asked"
+            reason = reason or self._check(check, program)
+            if reason is None:
+                return self._settle(program, slot, accepted_note(reasons), reasons)
+            reasons.append(reason)
+            messages = messages + [{"role": "assistant", "content": reply.text},
+                                   {"role": "user", "content": prompts.render("repair.md",
+                                                                              reason=reason)}]
+        if program is None:
+            self.client.record({"type": CANDIDATE, "slot": slot, "sha256": None,
+                                "fate": f"not written: {stopped}", "reasons": reasons})
+            return None
+        return self._settle(program, slot, rejected_note(reasons, stopped), reasons)
+
+    def _read(self, kind: str, text: str) -> tuple[str, str | None]:
+        """(program source, None) or (the raw answer, why no program could be taken from it)."""
+        envs = self.domain.envs
+        required = envs.ENV_REQUIRED if kind == "env" else envs.POLICY_REQUIRED
+        try:
+            return extract_program(text, required), None
+        except ExtractionError as exc:
+            return text, str(exc)
+
+    def _check(self, check, program: Program) -> str | None:
+        if check is None:
+            return None
+        with self._check_lock:  # checks share the run's sandbox pool, which is not thread-safe
+            return check(program)
+
+    def _settle(self, program: Program, slot: str, note: str, reasons: list[str]) -> Program:
+        self.client.record({"type": CANDIDATE, "slot": slot, "sha256": program.sha256,
+                            "fate": note, "reasons": reasons})
+        origin = Origin("llm", program.origin.model, program.origin.iteration, note)
+        return Program(program.kind, program.domain, program.source, program.parent, origin)
+
+
+def accepted_note(reasons: list[str]) -> str:
+    """Origin note of an accepted candidate after ``len(reasons)`` repair rounds."""
+    if not reasons:
+        return "first answer accepted"
+    rounds = len(reasons)
+    return f"repaired after {rounds} round{'s' if rounds > 1 else ''} (first problem: {reasons[0]})"
+
+
+def rejected_note(reasons: list[str], stopped: str | None) -> str:
+    """Origin note of a candidate still failing after its repairs."""
+    repairs = len(reasons) - 1
+    head = (f"rejected after {repairs} failed repair{'s' if repairs != 1 else ''}" if repairs
+            else "rejected")
+    if stopped:
+        head += f" (no further repair: {stopped})"
+    return f"{head}: {reasons[-1]}"
+
+
+def mixture_text(mixture: dict) -> str:
+    """The MSNE mixture's success on the parent, one policy per line, heaviest first."""
+    if not mixture:
+        return "(no policy mixture yet)"
+    rows = sorted(mixture.items(), key=lambda item: -item[1][0])
+    lines = [f"- {label}: MSNE weight {weight:.2f}, succeeds in {success:.0%} of episodes"
+             for label, (weight, success) in rows]
+    total = sum(weight * success for weight, success in mixture.values())
+    return "\n".join(lines + [f"The mixture as a whole succeeds in {total:.0%} of episodes."])
