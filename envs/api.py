@@ -14,6 +14,8 @@ Required names of a domain package::
     DOC_ENV: str, DOC_POLICY: str   # contract documentation: the README and LLM prompts use this text
     SEED_ENV: str                   # source of the seed environment program
     DEFAULT_MAX_SECONDS: float      # generous default wall-clock limit for one episode
+    DIFFICULTY_MEASURE: str         # optional: the LevelCheck measure that breaks ties between
+                                    # equally hard candidates (the simpler level is kept)
 
     def run_episode(env_module, policy_module, *, seed: int, trace: bool = False,
                     **options) -> EpisodeResult

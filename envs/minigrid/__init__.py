@@ -19,6 +19,7 @@ POLICY_REQUIRED = ("policy",)
 ALLOWED_IMPORTS = frozenset({"minigrid", "gymnasium"})
 SEED_ENV = (Path(__file__).parent / "seed_env.py").read_text()
 DEFAULT_MAX_SECONDS = 300.0
+DIFFICULTY_MEASURE = "solution_length"
 HELDOUT_IDS = ("MiniGrid-MultiRoom-N6-v0", "MiniGrid-DoorKey-16x16-v0", "MiniGrid-LockedRoom-v0")
 
 
@@ -29,5 +30,5 @@ def heldout_suite() -> list[HeldoutFamily]:
 
 
 __all__ = ["NAME", "ENV_REQUIRED", "POLICY_REQUIRED", "ALLOWED_IMPORTS", "DOC_ENV", "DOC_POLICY",
-           "SEED_ENV", "DEFAULT_MAX_SECONDS", "HELDOUT_IDS", "EpisodeTrace", "check_env",
+           "SEED_ENV", "DEFAULT_MAX_SECONDS", "DIFFICULTY_MEASURE", "HELDOUT_IDS", "EpisodeTrace", "check_env",
            "format_trace", "heldout_suite", "render", "run_episode", "trace_path"]

@@ -1,0 +1,170 @@
+"""The pygame navigation program contracts: their text, and the checks every entry point shares."""
+from __future__ import annotations
+
+import inspect
+import math
+import os
+import random
+from numbers import Real
+
+import numpy as np
+
+from envs.api import ProgramError
+
+DOC_ENV = """\
+A PyGame navigation environment program defines `class CustomEnv`, constructible as `CustomEnv()`,
+with `reset() -> (obs, info)` and `step(action) -> (obs, reward, terminated, truncated, info)`.
+It may import the standard library, numpy and pygame. The harness seeds `random` and `numpy.random`
+before every episode and passes `reset(seed=...)` when reset accepts a `seed` keyword.
+`obs` is a dict:
+  agent_pos    [x, y] centre of the agent's disc, pixels, y pointing down
+  agent_radius radius of the disc, pixels
+  bounds       [W, H] arena size; the arena is [0, W] x [0, H]
+  step_count   steps taken so far; max_steps: the step budget
+  objects      list of dicts: {"type": "zone", "pos": [cx, cy] (centre), "size": [w, h],
+               "purpose": "goal"} for the goal, and {"type": "obstacle", "pos": [x, y] (top-left
+               corner), "size": [w, h]} for each axis-aligned rectangular obstacle
+`action` is (vx, vy): the step moves the agent by the velocity clipped to [-1, 1] times the arena's
+speed (pixels per step); a move that would overlap an obstacle or leave the arena is rejected and
+the agent stays. Success: `info["success"]` where the environment sets it (the whole disc inside
+the goal zone), otherwise terminating on a step with reward >= 1. A level must be solvable: a path
+for the disc from the start to inside the goal, within max_steps steps at the arena's speed.
+Helpers for humans and LLM prompts: `envs.pygame_nav.arena` (NavArena, a gymnasium.Env with the
+id "CoevolveNav-v0", and place_obstacle, corridor_bars, room_walls, u_trap, sample_start_goal);
+a program importing it needs coevolve installed, so archived programs copy what they use instead."""
+
+DOC_POLICY = """\
+A PyGame navigation policy program defines `policy(obs) -> (vx, vy)`, each in [-1, 1]: the velocity
+for this step (values outside are clipped). `obs` is the environment's observation dict (agent_pos,
+agent_radius, bounds, step_count, max_steps, objects with the goal zone's centre and the obstacles'
+top-left corners and sizes). It may import the standard library and numpy, and keep memory in
+module globals (obs["step_count"] == 0 marks a new episode). A step is rejected when the disc
+would overlap an obstacle or leave the arena, so plan with the agent's radius as clearance."""
+
+_OBS_KEYS = ("agent_pos", "agent_radius", "bounds", "step_count", "max_steps", "objects")
+
+
+def headless() -> None:
+    """Select SDL's dummy video and audio drivers unless the user chose others (no window opens)."""
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+
+
+_NUMBERS = (int, float, np.integer, np.floating)
+
+
+def finite_pair(value) -> bool:
+    """Whether ``value`` is a list, tuple or array of exactly two finite numbers."""
+    if isinstance(value, np.ndarray) and value.ndim != 1:
+        return False
+    return (isinstance(value, (list, tuple, np.ndarray)) and len(value) == 2
+            and isinstance(value[0], _NUMBERS) and isinstance(value[1], _NUMBERS)
+            and math.isfinite(value[0]) and math.isfinite(value[1]))
+
+
+def obs_problem(obs) -> str | None:
+    """What is wrong with ``obs`` under the contract, or None if it conforms."""
+    if not isinstance(obs, dict):
+        return f"obs must be a dict, got {type(obs).__name__}"
+    missing = [key for key in _OBS_KEYS if key not in obs]
+    if missing:
+        return f"obs lacks {', '.join(missing)} (it needs {', '.join(_OBS_KEYS)})"
+    if not finite_pair(obs["agent_pos"]):
+        return f"obs['agent_pos'] must be [x, y] finite numbers, got {obs['agent_pos']!r}"
+    if not finite_pair(obs["bounds"]) or min(obs["bounds"]) <= 0:
+        return f"obs['bounds'] must be [W, H] positive numbers, got {obs['bounds']!r}"
+    if not isinstance(obs["agent_radius"], Real) or not obs["agent_radius"] > 0:
+        return f"obs['agent_radius'] must be a positive number, got {obs['agent_radius']!r}"
+    if not isinstance(obs["max_steps"], _NUMBERS) or not obs["max_steps"] > 0:
+        return f"obs['max_steps'] must be a positive number, got {obs['max_steps']!r}"
+    if not isinstance(obs["objects"], list):
+        return f"obs['objects'] must be a list, got {type(obs['objects']).__name__}"
+    goals = 0
+    for k, item in enumerate(obs["objects"]):
+        if not isinstance(item, dict) or item.get("type") not in ("zone", "obstacle"):
+            return f"obs['objects'][{k}] must be a dict with type 'zone' or 'obstacle', got {item!r}"
+        if not finite_pair(item.get("pos")) or not finite_pair(item.get("size")) or min(item["size"]) < 0:
+            return f"obs['objects'][{k}] needs pos [x, y] and size [w, h] (non-negative), got {item!r}"
+        goals += item["type"] == "zone" and item.get("purpose") == "goal"
+    if goals == 0:
+        return "obs['objects'] holds no goal: add {'type': 'zone', 'pos': [cx, cy], 'size': [w, h], 'purpose': 'goal'}"
+    return None
+
+
+def goal_rect(obs) -> tuple[float, float, float, float]:
+    """The first goal zone of a conforming ``obs`` as a rectangle (x, y, w, h)."""
+    zone = next(o for o in obs["objects"] if o["type"] == "zone" and o.get("purpose") == "goal")
+    (cx, cy), (w, h) = zone["pos"], zone["size"]
+    return float(cx) - w / 2, float(cy) - h / 2, float(w), float(h)
+
+
+def obstacle_rects(obs) -> np.ndarray:
+    """The obstacles of a conforming ``obs`` as an (N, 4) array of (x, y, w, h)."""
+    rects = [(*o["pos"], *o["size"]) for o in obs["objects"] if o["type"] == "obstacle"]
+    return np.asarray(rects, dtype=float).reshape(-1, 4)
+
+
+def make_env(env_module):
+    """``env_module.CustomEnv()`` built headless; ProgramError with the reason if that fails."""
+    headless()
+    cls = getattr(env_module, "CustomEnv", None)
+    if not isinstance(cls, type):
+        raise ProgramError("the environment program must define `class CustomEnv`")
+    try:
+        return cls()
+    except Exception as exc:
+        raise ProgramError(f"CustomEnv() raised {type(exc).__name__}: {exc}") from exc
+
+
+def _takes_seed(reset) -> bool:
+    try:
+        params = inspect.signature(reset).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.name == "seed" or p.kind is p.VAR_KEYWORD for p in params)
+
+
+def reset_env(env, seed: int):
+    """Seed ``random`` and ``numpy.random``, reset ``env`` (with ``seed=`` if it takes one), check obs.
+
+    Returns ``(obs, info)``; raises ProgramError if reset raises or returns a malformed observation.
+    """
+    random.seed(seed)
+    np.random.seed(seed % 2 ** 32)
+    try:
+        out = env.reset(seed=seed) if _takes_seed(env.reset) else env.reset()
+    except Exception as exc:
+        raise ProgramError(f"reset() raised {type(exc).__name__}: {exc}") from exc
+    if not (isinstance(out, tuple) and len(out) == 2):
+        raise ProgramError(f"reset() must return (obs, info), got {type(out).__name__}")
+    problem = obs_problem(out[0])
+    if problem:
+        raise ProgramError(f"reset(): {problem}")
+    return out
+
+
+def step_env(env, action, full: bool = False):
+    """``env.step(action)`` checked: ProgramError if it raises or breaks the 5-tuple/obs contract.
+
+    The observation is checked in full only with ``full``; otherwise (the episode loop's hot path)
+    only its type and ``agent_pos`` are.
+    """
+    try:
+        out = env.step(action)
+    except Exception as exc:
+        raise ProgramError(f"step() raised {type(exc).__name__}: {exc}") from exc
+    if not (isinstance(out, tuple) and len(out) == 5):
+        raise ProgramError("step() must return (obs, reward, terminated, truncated, info)")
+    obs = out[0]
+    if full:
+        problem = obs_problem(obs)
+    elif not isinstance(obs, dict) or not finite_pair(obs.get("agent_pos")):
+        problem = "obs must be a dict whose agent_pos is [x, y] finite numbers"
+    else:
+        problem = None
+    if problem:
+        raise ProgramError(f"step(): {problem}")
+    if not isinstance(out[1], Real):
+        raise ProgramError(f"step() reward must be a number, got {out[1]!r}")
+    return out

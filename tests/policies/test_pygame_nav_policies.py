@@ -1,0 +1,101 @@
+"""Navigation policies: the seed, genome programs composed from blocks, and their mutations."""
+import ast
+import types
+
+import numpy as np
+import pytest
+
+from envs.pygame_nav import SEED_ENV, heldout_suite, run_episode
+from policies.pygame_nav import BUILDING_BLOCKS_DOC, SEED_POLICY, Genome, policy_program, read_genome
+from policies.pygame_nav.mutations import OPERATORS, mutate_policy
+
+PLANNER = Genome(planner="astar", lookahead=15, stuck_window=20, slide=True)
+
+
+def load(source):
+    module = types.ModuleType("program")
+    exec(compile(source, "program", "exec"), module.__dict__)
+    return module
+
+
+def defined(source):
+    return {node.name for node in ast.parse(source).body if isinstance(node, ast.FunctionDef)}
+
+
+def imported(source):
+    return {alias.name for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Import) for alias in node.names} | \
+           {node.module for node in ast.walk(ast.parse(source)) if isinstance(node, ast.ImportFrom)}
+
+
+def test_seed_policy_is_small_standalone_straight_pursuit():
+    assert read_genome(SEED_POLICY) == Genome()
+    assert defined(SEED_POLICY) == {"episode_memory", "goal_centre", "toward", "policy"}
+    assert imported(SEED_POLICY) == {"math", "numpy"}
+    obs = {"agent_pos": [100.0, 100.0], "agent_radius": 15, "bounds": [800, 600], "step_count": 0, "max_steps": 9,
+           "objects": [{"type": "zone", "pos": [400.0, 500.0], "size": [60, 60], "purpose": "goal"}]}
+    assert load(SEED_POLICY).policy(obs) == pytest.approx((0.6, 0.8))
+
+
+def test_genome_selects_and_prunes_blocks():
+    source = policy_program(PLANNER)
+    assert {"astar", "plan_path", "farthest_visible", "unstick", "slide", "blocked_cells"} <= defined(source)
+    assert not {"damp", "wall_follow_velocity"} & defined(source)
+    assert "if PLANNER" not in source and "if SLIDE" not in source and "if LOOKAHEAD" not in source
+    assert imported(source) == {"heapq", "math", "numpy"}
+    assert read_genome(source) == PLANNER
+    assert "damp" in defined(policy_program(Genome(damping=0.5)))
+    assert "wall_follow_velocity" in defined(policy_program(Genome(planner="wall_follow")))
+    with pytest.raises(ValueError, match="PLANNER must be one of"):
+        Genome(planner="teleport")
+
+
+@pytest.mark.parametrize("family", ["bug_trap", "corridor_maze"])
+def test_composed_planner_solves_levels_where_straight_pursuit_fails(family):
+    levels = next(f for f in heldout_suite() if f.name == family).env_sources
+    for k in (0, 1):
+        env = load(levels[k])
+        seed = run_episode(env, load(SEED_POLICY), seed=k)
+        planned = run_episode(env, load(policy_program(PLANNER)), seed=k)
+        assert not seed.success and seed.error is None
+        assert planned.success and planned.error is None, f"{family}[{k}]"
+
+
+def test_policy_memory_resets_between_episodes_of_one_module():
+    module, env = load(policy_program(PLANNER)), load(heldout_suite()[2].env_sources[0])
+    first, second = run_episode(env, module, seed=0), run_episode(env, module, seed=0)
+    assert first.success and (first.steps, first.ret) == (second.steps, second.ret)
+
+
+def test_mutations_are_deterministic_and_valid_over_chains():
+    def chain(seed):
+        rng, source, out = np.random.default_rng(seed), SEED_POLICY, []
+        for _ in range(10):
+            source, description = mutate_policy(source, rng)
+            out.append((source, description))
+        return out
+    first = chain(3)
+    assert first == chain(3) and first != chain(4)
+    planners = set()
+    for source, description in first:
+        genome = read_genome(source)
+        planners.add(genome.planner)
+        result = run_episode(load(SEED_ENV), load(source), seed=1, max_steps=25)
+        assert result.error is None, description
+    assert len(planners) >= 2
+
+
+def test_every_operator_is_documented_and_changes_the_genome():
+    rng = np.random.default_rng(0)
+    for operator in OPERATORS:
+        out = operator(PLANNER, rng)
+        assert out is None or (out[0] != PLANNER and out[1])
+    for gene in ("PLANNER", "GRID_CELL", "MARGIN", "LOOKAHEAD", "REPLAN_EVERY", "STUCK_WINDOW", "SLIDE", "DAMPING",
+                 "WALL_TURN", "WAYPOINT_TOL"):
+        assert gene in BUILDING_BLOCKS_DOC
+
+
+def test_unrecognised_policy_source_raises_a_clear_error():
+    with pytest.raises(ValueError, match="does not assign PLANNER"):
+        mutate_policy("def policy(obs):\n    return (1.0, 0.0)\n", np.random.default_rng(0))
+    with pytest.raises(ValueError, match="must be a literal"):
+        read_genome(SEED_POLICY.replace("PLANNER = 'straight'", "PLANNER = str(1)"))
