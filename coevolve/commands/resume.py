@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 
+from coevolve.commands.run import report_refresher
 from coevolve.errors import UserInputError
 from coevolve.loop import run
 from coevolve.progress import Progress
@@ -15,6 +16,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("dir", help="the run directory")
     parser.add_argument("--iterations", type=int, help="run until this iteration (default: the run's own)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    parser.add_argument("--report", action="store_true",
+                        help="refresh DIR/report/index.html after every iteration")
 
 
 def main(args) -> int:
@@ -24,7 +27,7 @@ def main(args) -> int:
     try:
         done = state.next_iteration
         state.progress.message(f"coevolve: resuming {args.dir} at iteration {done}")
-        run(state, state.config.iterations)
+        run(state, state.config.iterations, report_refresher(args.report, args.dir, state))
     finally:
         state.close()
     return 0

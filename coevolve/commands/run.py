@@ -1,6 +1,8 @@
 """``coevolve run``: start a co-evolution run."""
 from __future__ import annotations
 
+import functools
+
 from coevolve.config import RunConfig
 from coevolve.designers import DESIGNERS
 from coevolve.domains import DOMAINS
@@ -18,6 +20,8 @@ def add_arguments(parser) -> None:
                      choices={"domain": sorted(DOMAINS), "designer": list(DESIGNERS)})
     parser.add_argument("--out", help="run directory (default: runs/<domain>-<designer>-s<seed>-<time>)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    parser.add_argument("--report", action="store_true",
+                        help="refresh DIR/report/index.html after every iteration")
 
 
 def main(args) -> int:
@@ -27,11 +31,19 @@ def main(args) -> int:
     state = RunState.create(config, root, progress=Progress(quiet=args.quiet))
     state.progress.message(f"coevolve: run directory {root}")
     try:
-        run(state, config.iterations)
+        run(state, config.iterations, report_refresher(args.report, root, state))
     finally:
         state.close()
     state.progress.message(f"coevolve: finished {config.iterations} iterations in {root}")
     return 0
+
+
+def report_refresher(wanted: bool, root: str, state):
+    """The after-iteration callback that rewrites the HTML report, or None."""
+    if not wanted:
+        return None
+    from coevolve.report import write_report  # matplotlib: imported only when asked for
+    return functools.partial(write_report, root, state.pool)
 
 
 def check_config(config: RunConfig) -> None:

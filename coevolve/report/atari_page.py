@@ -1,0 +1,76 @@
+"""The sections of an Atari run's report: summary, learning curve and the best policy's code.
+
+The Atari mode writes ``summary.json``, ``curve.png`` and ``best_policy.py`` itself; the report
+copies the curve and the policy beside the page and shows the per-iteration history of
+``state.json``.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+
+from coevolve.report.html import Section, esc, image, link, number, table
+from coevolve.report.rundata import RunData
+from coevolve.store import write_atomic
+
+CURVE = "curve.png"
+"""The learning curve an Atari run writes."""
+BEST_POLICY = "best_policy.py"
+"""The standalone best policy an Atari run writes."""
+
+
+def atari_sections(data: RunData, folder: str, executor=None):
+    """(title, subtitle, sections, notes) of an Atari run's report (``executor`` is unused)."""
+    config = data.config
+    summary = data.summary or {}
+    game = config.get("game", "?")
+    sections, notes = [_summary(summary, data.state, config)], []
+    if os.path.exists(os.path.join(data.root, CURVE)):
+        shutil.copyfile(os.path.join(data.root, CURVE), os.path.join(folder, "atari_curve.png"))
+        sections.append(Section("atari-curve", "Learning curve", image(
+            "atari_curve.png", f"{game}: score per iteration")))
+    else:
+        notes.append(f"learning curve (no {CURVE} in the run directory yet)")
+    history = (data.state or {}).get("history", [])
+    if history:
+        rows = [[h.get("iteration"), number(h.get("candidate_mean"), 2),
+                 number(h.get("best_mean"), 2), number(h.get("best_std"), 2), h.get("stage", "-"),
+                 h.get("invalid", "-"), h.get("env_steps", "-"), number(h.get("seconds"), 1)]
+                for h in history]
+        sections.append(Section("atari-history", "Iterations", table(
+            ["iteration", "evaluated candidate mean", "best mean", "best std", "feedback stage",
+             "invalid candidates", "environment steps", "seconds"], rows, {0, 1, 2, 3, 5, 6, 7})))
+    source = _best_source(data)
+    if source is not None:
+        write_atomic(os.path.join(folder, "programs", BEST_POLICY), source)
+        sections.append(Section("atari-policy", "Best policy", (
+            f"<p>{link('programs/' + BEST_POLICY, BEST_POLICY)} (a standalone program: "
+            f"<code>python {BEST_POLICY}</code> plays an episode).</p><pre>{esc(source)}</pre>")))
+    else:
+        notes.append("the best policy (no best_policy.py and no checkpoint)")
+    title = f"coevolve Atari report: {os.path.basename(os.path.normpath(data.root))}"
+    subtitle = (f"{game}, {config.get('designer', '?')} optimiser, seed {config.get('seed', '?')}; "
+                f"{summary.get('iterations', len(history))} iterations.")
+    return title, subtitle, sections, notes
+
+
+def _summary(summary: dict, state: dict | None, config: dict) -> Section:
+    state = state or {}
+    best_mean = summary.get("best_mean", state.get("best_mean"))
+    best_std = summary.get("best_std", state.get("best_std"))
+    rows = [["best mean score", f"{number(best_mean, 2)} ± {number(best_std, 2)}"],
+            ["feedback stage", summary.get("stage", "-")],
+            ["environment steps", summary.get("env_steps", state.get("env_steps", "-"))],
+            ["wall-clock seconds", number(summary.get("seconds", state.get("seconds")), 1)]]
+    settings = [[key, value] for key, value in sorted(config.items())]
+    return Section("atari-summary", "Summary", table(["quantity", "value"], rows) + (
+        "<details><summary>Configuration</summary>" + table(["setting", "value"], settings)
+        + "</details>"))
+
+
+def _best_source(data: RunData) -> str | None:
+    path = os.path.join(data.root, BEST_POLICY)
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    return (data.state or {}).get("best_source")

@@ -1,0 +1,149 @@
+"""The report page: sections, escaping, links and images that exist, Atari runs."""
+import json
+import os
+from html.parser import HTMLParser
+
+import pytest
+from matplotlib.figure import Figure
+from report_runs import minigrid_programs, write_heldout, write_run
+
+from coevolve.cli import main
+from coevolve.report import write_report
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+class Page(HTMLParser):
+    """Section ids, image sources, link targets and the text of a page."""
+
+    def __init__(self, path):
+        super().__init__()
+        self.sections, self.images, self.links, self.text = [], [], [], []
+        with open(path, encoding="utf-8") as handle:
+            self.html = handle.read()
+        self.feed(self.html)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "section":
+            self.sections.append(attrs["id"])
+        elif tag == "img":
+            self.images.append(attrs["src"])
+        elif tag == "a" and not attrs["href"].startswith("#"):
+            self.links.append(attrs["href"])
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def _assert_files_exist(page_path, page):
+    folder = os.path.dirname(page_path)
+    for src in page.images:
+        with open(os.path.join(folder, src), "rb") as handle:
+            assert handle.read(8) == PNG_MAGIC, src
+    for href in page.links:
+        assert os.path.isfile(os.path.join(folder, href)), href
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    root = str(tmp_path_factory.mktemp("run"))
+    write_run(root, minigrid_programs(), designer="llm", tokens=True)
+    write_heldout(root)
+    return write_report(root)  # starts and stops its own sandbox
+
+
+def test_every_section_of_a_coevolution_run_is_present(report):
+    page = Page(report)
+    assert page.sections == ["summary", "covolve", "msne", "curriculum", "levels", "heldout",
+                             "candidates", "tokens"]
+    text = " ".join(page.text)
+    assert "Not in this report" not in text
+    assert "game value <b>0.250</b>" in page.html
+    assert page.images[:3] + page.images[-2:] == ["covolve.png", "msne.png", "curriculum.png",
+                                                  "candidates.png", "tokens.png"]
+    levels = page.images[3:-2]
+    assert [src[:15] for src in levels] == ["level_env_0000_", "level_env_0001_", "level_env_0002_"]
+    assert "Unchanged in every chosen environment: lava = 0, walls = 4" in text
+    _assert_files_exist(report, page)
+
+
+def test_levels_show_outcomes_and_link_their_programs(report):
+    page = Page(report)
+    text = " ".join(page.text)
+    assert "with the path of policy_0002" in text  # MSNE weight 0.75 after iteration 3
+    assert text.count("solved in") == 3 and text.count("not solved in") == 1
+    assert "render failed: RuntimeError" in text
+    for label in ("env_0000", "env_0001", "env_0002", "env_0003", "policy_0002"):
+        assert f"programs/{label}.html" in page.links
+    program = Page(os.path.join(os.path.dirname(report), "programs", "env_0003.html"))
+    assert "raise RuntimeError('</pre><script>broken</script>')" in " ".join(program.text)
+    assert "<script>broken" not in program.html
+
+
+def test_untrusted_text_is_escaped(report):
+    page = Page(report)
+    assert "<script>broken" not in page.html and "&lt;script&gt;broken" in page.html
+    assert "<b>behind</b>" not in page.html and "&lt;b&gt;behind&lt;/b&gt;" in page.html
+
+
+def test_heldout_table_lists_families_by_strategy(report):
+    html = Page(report).html
+    heldout = html[html.index('id="heldout"'):html.index('id="candidates"')]
+    assert "<th>greedy success</th><th>uniform success</th><th>msne success</th>" in heldout
+    assert "<td>Line-Long</td><td class=num>0.250</td>" in heldout
+
+
+def test_token_use_is_plotted_and_totalled(report):
+    page = Page(report)
+    assert "tokens.png" in page.images
+    assert "<td>prompt_tokens</td><td class=num>600</td>" in page.html
+    assert "<td>completion_tokens</td><td class=num>60</td>" in page.html
+
+
+def _atari_run(root, with_outputs):
+    os.makedirs(root)
+    history = [{"iteration": t, "candidate_mean": None if t == 0 else -15.0 + t,
+                "best_mean": -20.0 + 3 * t, "best_std": 1.0, "stage": 1, "feedback": "x",
+                "env_steps": 1000 * t, "seconds": 2.0 * t, "invalid": t, "notes": [],
+                "errors": []} for t in range(3)]
+    files = {"config.json": {"game": "Pong", "designer": "offline", "seed": 1, "episodes": 2},
+             "state.json": {"iteration": 2, "best_source": "def act(obs):\n    return 0 < 1\n",
+                            "best_mean": -14.0, "best_std": 1.0, "elites": [],
+                            "history": history, "env_steps": 2000, "seconds": 4.0}}
+    if with_outputs:
+        files["summary.json"] = {"iterations": 2, "best_mean": -14.0, "best_std": 1.0,
+                                 "stage": 1, "env_steps": 2000, "seconds": 4.0}
+        with open(os.path.join(root, "best_policy.py"), "w") as handle:
+            handle.write("# standalone\ndef act(obs):\n    return int('<&>' != '')\n")
+        fig = Figure(figsize=(2, 2))
+        fig.subplots().plot([0, 1], [0, 1])
+        fig.savefig(os.path.join(root, "curve.png"))
+    for name, content in files.items():
+        with open(os.path.join(root, name), "w") as handle:
+            json.dump(content, handle)
+    return root
+
+
+def test_an_atari_run_shows_its_curve_history_and_best_policy(tmp_path):
+    report = write_report(_atari_run(str(tmp_path / "pong"), with_outputs=True))
+    page = Page(report)
+    assert page.sections == ["atari-summary", "atari-curve", "atari-history", "atari-policy"]
+    assert page.images == ["atari_curve.png"]
+    assert "programs/best_policy.py" in page.links
+    assert "return int(&#x27;&lt;&amp;&gt;&#x27; != &#x27;&#x27;)" in page.html
+    text = " ".join(page.text)
+    assert "-14.00 ± 1.00" in text and "Pong, offline optimiser, seed 1; 2 iterations." in text
+    _assert_files_exist(report, page)
+
+
+def test_an_atari_run_without_outputs_falls_back_to_its_checkpoint(tmp_path):
+    page = Page(write_report(_atari_run(str(tmp_path / "pong"), with_outputs=False)))
+    assert page.sections == ["atari-summary", "atari-history", "atari-policy"]
+    assert "return 0 &lt; 1" in page.html
+    assert "learning curve (no curve.png in the run directory yet)" in " ".join(page.text)
+
+
+def test_the_command_writes_the_page(tmp_path, capsys):
+    assert main(["report", _atari_run(str(tmp_path / "pong"), with_outputs=False)]) == 0
+    assert capsys.readouterr().out.strip().endswith(os.path.join("report", "index.html"))
