@@ -21,6 +21,18 @@ def present(objects) -> list:
     return [obj for obj in objects if obj]
 
 
+def settle_motion(obs: dict, previous: dict) -> dict:
+    """``obs`` with dx = dy = 0 for objects absent from the previous observation.
+
+    OCAtari measures motion from a fresh object's (0, 0) origin on the step it appears (after
+    reset, a new ball), which would report a jump of its whole position.
+    """
+    for key, item in obs.items():
+        if isinstance(item, dict) and "dx" in item and key not in previous:
+            item["dx"] = item["dy"] = 0
+    return obs
+
+
 def observe_pong(objects, info: dict) -> dict:
     """Pong: ``Player``, ``Ball``, ``Enemy`` (each only while visible)."""
     return {obj.category: object_dict(obj) for obj in present(objects)}
@@ -60,10 +72,10 @@ PONG_DOC = """\
 Pong (ALE/Pong-v5). You control the RIGHT paddle ("Player", x=140, 4 px wide, 15 px tall)
 against the computer's left paddle ("Enemy", x=16). obs is a dict with keys "Player", "Ball",
 "Enemy", each {x, y, w, h, dx, dy}: x, y the top-left corner in pixels (y grows DOWNWARD),
-dx, dy the movement since the previous step. A key is absent while the object is not visible
-(the ball is missing between points). The ball (2x4 px) bounces off the top wall (ball y=32)
-and the bottom wall (ball y=193); it crosses x=140 on its way to your paddle and is lost when
-it passes x=156. The paddle's y ranges from 34 (top) to 190 (bottom). Actions (checked on the
+dx, dy the movement since the previous step (0 on the step an object appears). A key is absent while the object is not visible
+(the ball is missing between points). The ball (2x4 px) bounces off the top wall (ball y=31)
+and the bottom wall (ball y=193); it reaches your paddle's column at x=140 (dx > 0 when it
+comes toward you) and is lost behind it. The paddle's y ranges from 34 (top) to 190 (bottom). Actions (checked on the
 emulator): 0 NOOP and 1 FIRE keep the paddle still; 2 RIGHT and 4 RIGHTFIRE move the paddle UP
 (y decreases); 3 LEFT and 5 LEFTFIRE move it DOWN (y increases). Reward +1 when the enemy
 misses, -1 when you miss; the game ends when one side reaches 21 (score range -21..21)."""
@@ -78,8 +90,8 @@ of {x, y, w, h} segments of adjacent remaining blocks (each block 8 px wide, 6 p
 its centre is x + 8; the ball (2x4 px) bounces off the side walls (ball x 8..151) and the top,
 and is lost below the paddle. Actions (checked on the emulator): 0 NOOP; 1 FIRE (launches a
 new ball; the harness presses it after reset and after each lost life); 2 RIGHT moves the paddle
-right (x increases); 3 LEFT moves it left. Points per block: red and orange 7, yellow and green
-4, aqua and blue 1. The game ends when the 5 lives are lost."""
+right (x increases); 3 LEFT moves it left. Points per block: yellow and green 4, aqua and blue 1
+(checked), red and orange 7 (the game's rule). The game ends when the 5 lives are lost."""
 
 SPACE_INVADERS_DOC = """\
 Space Invaders (ALE/SpaceInvaders-v5). You control the laser cannon ("Player", y=185, 7 px

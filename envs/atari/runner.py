@@ -12,7 +12,7 @@ import time
 import numpy as np
 
 from envs.api import EpisodeResult, ProgramError
-from envs.atari.games import get_game
+from envs.atari.games import get_game, settle_motion
 
 FIRE = 1
 """The FIRE action in every supported game's minimal action set."""
@@ -83,9 +83,9 @@ def run_episode(env_module, policy_module, *, seed: int, game: str, max_steps: i
     if spec.fire_on_life_start:
         reward, terminated, truncated, info = step(env, FIRE)
         score, steps, done = score + reward, steps + 1, terminated or truncated
-    error = None
+    error, obs = None, {}
     while not done and steps < max_steps:
-        obs = spec.observe(env.objects, info)
+        obs = settle_motion(spec.observe(env.objects, info), obs)
         start = time.perf_counter()
         try:
             action = check_action(policy_module.act(obs), spec.n_actions)

@@ -5,8 +5,8 @@ edge) from 8 to 144, centre x + 8; y grows downward. The ball (2x4 px) bounces o
 (ball x 8..151) and the top and is lost below the paddle. Block rows obs["RB"], obs["OB"],
 obs["YB"], obs["GB"], obs["AB"], obs["BB"] (y = 57, 63, 69, 75, 81, 87) list segments
 {x, y, w, h} of remaining blocks. Actions: 0 NOOP, 1 FIRE (launch a ball; the harness presses it
-after reset and after each lost life), 2 RIGHT (x increases), 3 LEFT. Points: red and orange
-blocks 7, yellow and green 4, aqua and blue 1. Five lives.
+after reset and after each lost life), 2 RIGHT (x increases), 3 LEFT. Points: yellow and green
+blocks 4, aqua and blue 1, red and orange 7. Five lives.
 """
 import random
 

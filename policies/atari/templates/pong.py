@@ -2,7 +2,7 @@
 
 Game facts (checked on the emulator): you are the RIGHT paddle ("Player", x=140, 4 px wide,
 15 px tall, y = top edge from 34 to 190, y grows downward). The ball (2x4 px) bounces off the
-walls at y=32 and y=193 and is lost when it passes your paddle. Actions: 0 NOOP, 2 moves the
+walls at y=31 and y=193 and is lost when it passes your paddle. Actions: 0 NOOP, 2 moves the
 paddle UP (y decreases), 3 moves it DOWN (y increases). +1 when the enemy misses, -1 when you
 miss; first to 21 wins.
 """
@@ -26,7 +26,7 @@ def predict_ball_trajectory(obs):
 
     Args:
         obs: the observation dict; obs["Ball"] = {x, y, w, h, dx, dy} while the ball is in play
-            (dx > 0: moving toward your paddle at x=140; walls at y=32 and y=193).
+            (dx > 0: moving toward your paddle at x=140; walls at y=31 and y=193).
 
     Returns:
         The predicted ball y in pixels, or None when there is no ball.

@@ -1,0 +1,256 @@
+"""Generative code optimisation of an Atari policy: the loop of the paper, one iteration at a time.
+
+Iteration 0 evaluates the starter. Each later iteration:
+
+1. plays a short traced rollout of the best program and renders the trainable calls as text;
+2. turns the best program's full-episode score into staged feedback;
+3. asks the optimiser for candidate programs (from the program, trace text, feedback, elites);
+4. rejects candidates that fail static validation;
+5. screens the rest on short rollouts, and evaluates the best-screened ones on full episodes
+   (only candidates that screen better than the best program, or as well but with a different
+   rollout length, so behavioural twins of the best program cost no full evaluation);
+6. keeps the best program, records the iteration, and checkpoints.
+
+The run stops after the configured iterations or when the feedback reaches the stop score.
+"""
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from coevolve.atari.checkpoint import RunState, load_state, save_state
+from coevolve.atari.evaluation import Evaluator
+from coevolve.atari.feedback import STAGES, staged_feedback
+from coevolve.atari.optimizers import make_optimizer
+from coevolve.atari.standalone import standalone_source
+from coevolve.atari.tracing import render_trace
+from coevolve.store import write_atomic
+from coevolve.validate import validate_source
+from envs.atari import ALLOWED_IMPORTS, POLICY_REQUIRED
+from policies.atari import template_source
+
+HORIZONS = {"Pong": 400, "Breakout": 300, "SpaceInvaders": 100}
+"""Steps of the traced rollout per game."""
+
+
+@dataclass(frozen=True)
+class AtariConfig:
+    """Settings of one optimisation run."""
+
+    game: str = "Pong"
+    """"Pong", "Breakout" or "SpaceInvaders"."""
+    iterations: int = 20
+    """Optimisation iterations after the starter's evaluation."""
+    designer: str = "offline"
+    """Optimiser: "offline" (genetic programming) or "llm"."""
+    episodes: int = 10
+    """Full episodes per evaluation."""
+    seed: int = 0
+    """Base seed of episode seeds and of the optimiser's random choices."""
+    workers: int = 2
+    """Sandbox worker processes."""
+    sticky: bool = False
+    """Sticky actions (repeat probability 0.25) instead of the paper's 0.0."""
+    max_steps: int = 4000
+    """Agent steps of a full episode."""
+    candidates: int = 8
+    """Candidate programs proposed per iteration."""
+    screen_episodes: int = 1
+    """Short rollouts per candidate for screening (with sticky actions off a game plays the
+    same way on every seed; only the policy's own random choices differ)."""
+    screen_steps: int = 2000
+    """Steps of a screening rollout."""
+    finalists: int = 1
+    """Best-screened candidates evaluated on full episodes per iteration."""
+    elites: int = 4
+    """Programs kept for crossover."""
+    horizon: int = 0
+    """Steps of the traced rollout; 0 uses the game's default (Pong 400, Breakout 300,
+    Space Invaders 100)."""
+    trace_chars: int = 6000
+    """Size bound of the rendered trace text."""
+
+    def __post_init__(self):
+        if self.game not in STAGES:
+            raise ValueError(f"unknown game {self.game!r}; choose one of {', '.join(STAGES)}")
+        for name in ("episodes", "workers", "max_steps", "candidates", "screen_episodes",
+                     "screen_steps", "finalists", "elites"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if self.iterations < 0:
+            raise ValueError(f"iterations must be >= 0, got {self.iterations}")
+
+
+def eval_seeds(config: AtariConfig) -> list[int]:
+    """Seeds of the full episodes: the same for every program (common random numbers)."""
+    return [config.seed * 1000 + k for k in range(config.episodes)]
+
+
+def screen_seeds(config: AtariConfig) -> list[int]:
+    """Seeds of the screening rollouts."""
+    return [config.seed * 1000 + 500 + k for k in range(config.screen_episodes)]
+
+
+class AtariRun:
+    """One optimisation run writing into ``out``; ``run()`` continues from any checkpoint.
+
+    Args:
+        config: the settings (written to ``out/config.json`` on the first start).
+        out: the run directory.
+        pool: a sandbox pool (``coevolve.sandbox.SandboxPool``).
+        log: receives one line per finished iteration.
+        progress: if True, show a tqdm bar during full evaluations.
+    """
+
+    def __init__(self, config: AtariConfig, out: Path, pool,
+                 log: Callable[[str], None] = print, progress: bool = False):
+        self.config, self.out, self.log, self.progress = config, Path(out), log, progress
+        self.evaluator = Evaluator(pool, config.game, 0.25 if config.sticky else 0.0)
+        self.optimizer = make_optimizer(config.designer, config.game, config.candidates)
+        self.stop = STAGES[config.game].stop
+        self._screened: dict[str, tuple[float, int]] = {}
+        """Screening (mean score, steps) by source: an equal pair marks a behavioural twin."""
+
+    def run(self) -> RunState:
+        """Run (or resume) up to ``config.iterations``; returns the final state."""
+        start = time.monotonic()
+        state = load_state(self.out)
+        self._base_seconds = state.seconds if state else 0.0
+        if state is None:
+            write_atomic(self.out / "config.json", json.dumps(asdict(self.config), indent=1))
+            state = self._start(start)
+        while (state.iteration < self.config.iterations
+               and not staged_feedback(self.config.game, state.best_mean).done):
+            state = self._iterate(state, start)
+        plot_curve(state, self.config, self.out / "curve.png")
+        return state
+
+    def _full(self, sources: list[str]):
+        bar = None
+        if self.progress:
+            from tqdm import tqdm
+            bar = tqdm(total=len(sources) * self.config.episodes, desc="episodes", leave=False)
+        evaluations = self.evaluator.batch(
+            sources, eval_seeds(self.config), self.config.max_steps,
+            progress=(lambda i, r: bar.update(1)) if bar else None, stop_score=self.stop)
+        if bar:
+            bar.close()
+        return evaluations
+
+    def _start(self, start: float) -> RunState:
+        source = template_source(self.config.game)
+        evaluation = self._full([source])[0]
+        state = RunState(0, source, evaluation.mean, evaluation.std,
+                         elites=((evaluation.mean, source),), env_steps=evaluation.steps)
+        return self._finish(state, start, evaluation, [], 0, "starter")
+
+    def _iterate(self, state: RunState, start: float) -> RunState:
+        c, iteration = self.config, state.iteration + 1
+        rng = np.random.default_rng([c.seed, iteration])
+        record = self.evaluator.trace(state.best_source, c.seed * 1000 + 900 + iteration,
+                                      c.horizon or HORIZONS[c.game])
+        steps = record["steps"]
+        trace_text = render_trace(record, c.trace_chars)
+        feedback = staged_feedback(c.game, state.best_mean, state.best_std)
+        proposals = self.optimizer.propose(state.best_source, trace_text, feedback, rng,
+                                           [s for _, s in state.elites])
+        valid = [p for p in proposals
+                 if not validate_source(p.source, POLICY_REQUIRED, ALLOWED_IMPORTS)]
+        to_screen = [s for s in [state.best_source] + [p.source for p in valid]
+                     if s not in self._screened]
+        for source, evaluation in zip(to_screen, self.evaluator.batch(
+                to_screen, screen_seeds(c), c.screen_steps)):
+            self._screened[source] = (evaluation.mean, evaluation.steps)
+            steps += evaluation.steps
+        incumbent = self._screened[state.best_source]
+        promising = [p for p in valid if self._screened[p.source][0] > incumbent[0]
+                     or (self._screened[p.source][0] == incumbent[0]
+                         and self._screened[p.source] != incumbent)]
+        finalists = sorted(promising, key=lambda p: -self._screened[p.source][0])[:c.finalists]
+        evaluations = self._full([p.source for p in finalists]) if finalists else []
+        steps += sum(e.steps for e in evaluations)
+        best = state
+        elites = list(state.elites)
+        for proposal, evaluation in zip(finalists, evaluations):
+            elites.append((evaluation.mean, proposal.source))
+            if evaluation.mean >= best.best_mean:  # equal scores: drift (neutral moves)
+                best = replace(best, best_source=proposal.source, best_mean=evaluation.mean,
+                               best_std=evaluation.std)
+        elites = sorted(elites, key=lambda e: -e[0])[:c.elites]
+        state = replace(best, iteration=iteration, elites=tuple(elites),
+                        env_steps=state.env_steps + steps)
+        shown = max(evaluations, key=lambda e: e.mean) if evaluations else None
+        notes = [p.note for p in finalists]
+        return self._finish(state, start, shown, notes, len(proposals) - len(valid),
+                            f"{len(valid)} screened, {len(finalists)} fully evaluated")
+
+    def _finish(self, state: RunState, start: float, evaluation, notes, invalid: int,
+                what: str) -> RunState:
+        feedback = staged_feedback(self.config.game, state.best_mean, state.best_std)
+        seconds = self._base_seconds + time.monotonic() - start
+        row = {"iteration": state.iteration,
+               "candidate_mean": evaluation.mean if evaluation else None,
+               "candidate_std": evaluation.std if evaluation else None,
+               "best_mean": state.best_mean, "best_std": state.best_std,
+               "stage": feedback.stage, "feedback": feedback.text,
+               "env_steps": state.env_steps, "seconds": round(seconds, 2),
+               "invalid": invalid, "notes": notes,
+               "errors": list(evaluation.errors) if evaluation else []}
+        state = replace(state, history=state.history + (row,), seconds=seconds)
+        self._write(state)
+        shown = (f"{evaluation.mean:.1f} +- {evaluation.std:.1f}" if evaluation
+                 else "no candidate passed screening")
+        self.log(f"iter {state.iteration:3d}  score {shown}  best {state.best_mean:.1f} +- "
+                 f"{state.best_std:.1f}  stage {feedback.stage}/3  env steps {state.env_steps:,}"
+                 f"  wall {seconds:.0f} s  ({what})")
+        return state
+
+    def _write(self, state: RunState) -> None:
+        """Checkpoint, then the best policy and the summary (the curve is drawn at the end)."""
+        save_state(self.out, state)
+        write_atomic(self.out / "best_policy.py",
+                     standalone_source(state.best_source, self.config.game, self.config.max_steps))
+        write_atomic(self.out / "summary.json", json.dumps(summary(self.config, state), indent=1))
+
+
+def summary(config: AtariConfig, state: RunState) -> dict:
+    """The JSON summary of a run."""
+    return {"config": asdict(config), "iterations": state.iteration,
+            "best_mean": state.best_mean, "best_std": state.best_std,
+            "stage": staged_feedback(config.game, state.best_mean).stage,
+            "env_steps": state.env_steps, "seconds": round(state.seconds, 2),
+            "curve": [{k: row[k] for k in ("iteration", "candidate_mean", "best_mean",
+                                          "best_std", "env_steps", "seconds")}
+                      for row in state.history]}
+
+
+def plot_curve(state: RunState, config: AtariConfig, path: Path) -> None:
+    """Best and candidate mean score per iteration, as a PNG."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = state.history
+    x = [r["iteration"] for r in rows]
+    best = np.array([r["best_mean"] for r in rows])
+    std = np.array([r["best_std"] for r in rows])
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    ax.plot(x, best, marker="o", label="best program")
+    ax.fill_between(x, best - std, best + std, alpha=0.2)
+    cand = [(r["iteration"], r["candidate_mean"]) for r in rows if r["candidate_mean"] is not None]
+    if cand:
+        ax.scatter(*zip(*cand), s=12, color="gray", label="evaluated candidate")
+    ax.set_xlabel("iteration")
+    ax.set_ylabel(f"mean score over {config.episodes} episodes")
+    ax.set_title(f"{config.game}, {config.designer} optimiser, seed {config.seed}")
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    tmp = path.with_suffix(".tmp.png")
+    fig.savefig(tmp, dpi=100)
+    plt.close(fig)
+    tmp.replace(path)

@@ -1,0 +1,48 @@
+"""``coevolve atari`` command: bad input exits with status 2 and one line."""
+import argparse
+
+import pytest
+
+from coevolve.commands import atari
+
+
+def call(argv):
+    from coevolve.errors import UserInputError
+
+    parser = argparse.ArgumentParser()
+    atari.add_arguments(parser)
+    try:
+        return atari.main(parser.parse_args(argv)), ""
+    except UserInputError as exc:
+        return 2, str(exc)
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["--game", "Tetris"], "unknown game 'Tetris'; choose one of Pong, Breakout, SpaceInvaders"),
+    (["--game", "Pong", "--designer", "llm"], "the llm designer is not available"),
+    (["--game", "Pong", "--episodes", "0"], "episodes must be at least 1"),
+])
+def test_bad_input_is_a_user_error(argv, message, tmp_path):
+    code, text = call(argv + ["--out", str(tmp_path / "run")])
+    assert code == 2 and message in text and "\n" not in text
+
+
+def test_resume_without_a_run_and_rerun_over_a_run(tmp_path):
+    code, text = call(["--game", "Pong", "--resume", "--out", str(tmp_path)])
+    assert code == 2 and "nothing to resume" in text
+    (tmp_path / "state.json").write_text("{}")
+    code, text = call(["--game", "Pong", "--out", str(tmp_path)])
+    assert code == 2 and "--resume" in text
+
+
+def test_console_entry_point_exits_2_for_an_unknown_game(tmp_path):
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "coevolve", "atari", "--game", "Tetris",
+                           "--out", str(tmp_path)], capture_output=True, text=True, timeout=120)
+    if "Traceback" in done.stderr and "coevolve/commands/atari.py" not in done.stderr:
+        pytest.fail("the coevolve CLI does not start: " + done.stderr.splitlines()[-1])
+    assert done.returncode == 2
+    assert done.stderr.strip() == ("coevolve: unknown game 'Tetris'; choose one of Pong, "
+                                   "Breakout, SpaceInvaders")
