@@ -19,11 +19,11 @@ import csv
 import io
 import math
 import os
-import tempfile
 
 import numpy as np
 
 from coevolve.errors import UserInputError
+from coevolve.store import write_atomic
 
 _NAN_CELLS = ("", "nan")
 
@@ -81,16 +81,7 @@ def save_matrix_csv(path, array, row_labels, column_labels) -> None:
     writer.writerow(["", *column_labels])
     for label, row in zip(row_labels, array.tolist()):
         writer.writerow([label, *(repr(value) for value in row)])
-    directory = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".payoff-", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as file:
-            file.write(buffer.getvalue())
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+    write_atomic(path, buffer.getvalue())
 
 
 def _load_npy(path: str) -> np.ndarray:
