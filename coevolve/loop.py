@@ -65,7 +65,7 @@ def choose_environment(state: RunState, t: int, weights: np.ndarray):
                for i in support}
     request = EnvRequest(state.envs[-1], t, state.config.candidates, mixture, state.env_rejection)
     proposed = state.designer.propose_envs(request, state.rng(t, "env"))
-    candidates = [state.screen_env(program, t, n) for n, program in enumerate(proposed)]
+    candidates = state.screen_envs(proposed, t)
     accepted = [c for c in candidates if c["status"] == "accepted"]
     if not accepted:
         return None, candidates

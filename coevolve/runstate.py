@@ -52,6 +52,7 @@ class RunState:
         self.msne = None
         self.next_iteration = 0
         self._new_cells: list[dict] = []
+        self._checks: dict[str, dict] = {}
 
     # -- creating and reopening -----------------------------------------------------------
     @classmethod
@@ -85,6 +86,7 @@ class RunState:
             state.next_iteration = record["iteration"] + 1
         if state.next_iteration:
             state.fill_unknown_cells("resume: reloading cells")
+            state._new_cells = []  # reloaded, not new: the next record lists only its own cells
             state.msne = nash(state.payoffs.complete())
         return state
 
@@ -160,17 +162,27 @@ class RunState:
     # -- screening candidates -------------------------------------------------------------
     def check_env(self, program: Program) -> dict:
         """Static validation, then the domain's feasibility check in the sandbox."""
-        reasons = self.domain.validate(program)
-        if reasons:
-            return {"feasible": False, "category": "invalid", "reason": "; ".join(reasons)}
-        seeds = list(range(self.config.check_seeds))
-        result = self.pool.run([Job(self.domain.env_package, "check_env", program.source,
-                                    None, {"seeds": seeds})])[0]
-        if result.error:
-            return {"feasible": False, "category": "check_failed", "reason": result.error}
-        check = result.value
-        return {"feasible": check.feasible, "category": None if check.feasible else "infeasible",
-                "reason": check.reason, "measures": dict(check.measures)}
+        return self.check_envs([program])[0]
+
+    def check_envs(self, programs: list[Program]) -> list[dict]:
+        """:meth:`check_env` for several programs at once (the checks share the workers).
+
+        Checks are deterministic, so each program's result is remembered by its sha256.
+        """
+        todo = {}
+        for program in programs:
+            if program.sha256 in self._checks or program.sha256 in todo:
+                continue
+            reasons = self.domain.validate(program)
+            if reasons:
+                self._checks[program.sha256] = {"feasible": False, "category": "invalid",
+                                                "reason": "; ".join(reasons)}
+            else:
+                todo[program.sha256] = Job(self.domain.env_package, "check_env", program.source,
+                                           None, {"seeds": list(range(self.config.check_seeds))})
+        for sha, result in zip(todo, self.pool.run(list(todo.values()))):
+            self._checks[sha] = _check_entry(result)
+        return [self._checks[program.sha256] for program in programs]
 
     def env_rejection(self, program: Program) -> str | None:
         """Why an environment candidate would be rejected; None if it would be accepted."""
@@ -182,16 +194,22 @@ class RunState:
         reasons = self.domain.validate(program)
         return "; ".join(reasons) if reasons else None
 
-    def screen_env(self, program: Program, t: int, n: int) -> dict:
-        """Record of an environment candidate: accepted, or rejected with a reason."""
-        entry = self._candidate("env", program, t, n)
-        if program.sha256 in {e.sha256 for e in self.envs}:
-            return {**entry, "status": "rejected", "category": "duplicate",
-                    "reason": "identical to an archived environment"}
-        check = self.check_env(program)
-        status = "accepted" if check["feasible"] else "rejected"
-        return {**entry, "status": status, "category": check["category"],
-                "reason": check["reason"], "measures": check.get("measures", {})}
+    def screen_envs(self, programs: list[Program], t: int) -> list[dict]:
+        """Records of environment candidates: accepted, or rejected with a reason."""
+        archived = {e.sha256 for e in self.envs}
+        checks = self.check_envs([p for p in programs if p.sha256 not in archived])
+        records = []
+        for n, program in enumerate(programs):
+            entry = self._candidate("env", program, t, n)
+            if program.sha256 in archived:
+                records.append({**entry, "status": "rejected", "category": "duplicate",
+                                "reason": "identical to an archived environment"})
+                continue
+            check = checks.pop(0)
+            records.append({**entry, "status": "accepted" if check["feasible"] else "rejected",
+                            "category": check["category"], "reason": check["reason"],
+                            "measures": check.get("measures", {})})
+        return records
 
     def screen_policy(self, program: Program, t: int, n: int) -> dict:
         """Record of a policy candidate: accepted (to be evaluated), or rejected."""
@@ -256,6 +274,15 @@ class RunState:
         self.payoffs.save_csv(self.store.path("payoff.csv"))
         self.store.append_iteration(record)
         self.next_iteration = record["iteration"] + 1
+
+
+def _check_entry(result) -> dict:
+    """A check_env job's result as a record entry."""
+    if result.error:
+        return {"feasible": False, "category": "check_failed", "reason": result.error}
+    check = result.value
+    return {"feasible": check.feasible, "category": None if check.feasible else "infeasible",
+            "reason": check.reason, "measures": dict(check.measures)}
 
 
 def _cell_entry(policy_label: str, env_label: str, cell: CellResult) -> dict:
