@@ -13,7 +13,7 @@ class RunConfig:
     """Domain: minigrid or pygame."""
     iterations: int = 10
     """Co-evolution iterations after the seed iteration 0."""
-    episodes: int = 10
+    episodes: int = 20
     """Episodes per payoff cell (the paper uses 100)."""
     candidates: int = 4
     """Candidates K per designer per iteration."""
@@ -37,7 +37,7 @@ class RunConfig:
     """Seeded resets a feasibility check looks at."""
     max_mutations: int = 3
     """The offline designer applies 1..max_mutations operators per candidate."""
-    search_steps: int = 6
+    search_steps: int = 12
     """The offline policy designer's hill-climbing steps per candidate (0: plain mutants)."""
     base_url: str | None = None
     """OpenAI-compatible endpoint for --designer llm (default: $OPENAI_BASE_URL, else OpenAI)."""
