@@ -1,6 +1,7 @@
 """The sandboxed worker process: ``python -m coevolve._worker MEMORY_MB``.
 
-Reads jobs from stdin and writes results to the original stdout, as length-prefixed pickles.
+Reads jobs from stdin and writes results to the original stdout, as length-prefixed pickles;
+an empty frame (length 0), sent once the preloaded modules are imported, says the worker is ready.
 Before any job runs, file descriptors 1 and 2 are pointed at /dev/null, so whatever a program
 prints goes nowhere, and the address space is capped with RLIMIT_AS.
 
@@ -20,6 +21,8 @@ import pickle
 import resource
 import struct
 import sys
+import threading
+import time
 import types
 
 _HEADER = struct.Struct("!Q")
@@ -75,6 +78,22 @@ def _read_exact(stream, size: int) -> bytes | None:
     return data if data is not None and len(data) == size else None
 
 
+def exit_with_parent(interval: float = 0.5) -> None:
+    """Exit as soon as the process that started this worker is gone.
+
+    A worker whose pool was killed (a Ray actor replaced, a driver killed with SIGKILL) must not
+    linger running a program's infinite loop: a daemon thread polls the parent's pid.
+    """
+    parent = os.getppid()
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(interval)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
 def serve(memory_mb: int) -> None:
     """Answer jobs until stdin closes."""
     channel_in = os.fdopen(os.dup(0), "rb", buffering=0)
@@ -88,6 +107,7 @@ def serve(memory_mb: int) -> None:
         limit = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     sys.setrecursionlimit(10_000)
+    channel_out.write(_HEADER.pack(0))  # ready: the job clock starts now, not at spawn
     while True:
         header = _read_exact(channel_in, _HEADER.size)
         if header is None:
@@ -107,6 +127,7 @@ def serve(memory_mb: int) -> None:
 
 
 if __name__ == "__main__":
+    exit_with_parent()
     for name in sys.argv[2:]:
         importlib.import_module(name)  # preload heavy simulator packages before limits apply
     serve(int(sys.argv[1]))

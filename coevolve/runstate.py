@@ -18,7 +18,7 @@ from coevolve.designers import make_designer
 from coevolve.domains import get_domain
 from coevolve.errors import UserInputError
 from coevolve.evaluate import CellResult, Evaluator, ResultCache
-from coevolve.executors import check_executor, make_executor
+from coevolve.executors import make_executor
 from coevolve.payoff import PayoffMatrix
 from coevolve.program import Origin, Program
 from coevolve.progress import Progress
@@ -39,10 +39,7 @@ class RunState:
         self.designer = designer or make_designer(config.designer, self.domain, config)
         if hasattr(self.designer, "attach_transcript"):  # the llm designer's llm.jsonl
             self.designer.attach_transcript(store.path("llm.jsonl"))
-        seconds = config.episode_seconds or self.domain.envs.DEFAULT_MAX_SECONDS
-        self.pool = executor or make_executor(
-            config.executor, config.workers, Limits(seconds=seconds, memory_mb=config.memory_mb),
-            preload=(self.domain.env_package,), address=config.ray_address)
+        self.pool = executor or executor_for(config)
         self.evaluator = Evaluator(self.domain.env_package, self.pool, config.episodes,
                                    config.seed, ResultCache(store.path("cache.jsonl")))
         self.envs: list[Program] = []
@@ -59,11 +56,15 @@ class RunState:
     def create(cls, config: RunConfig, root: str, **kwargs) -> "RunState":
         """A new run in ``root`` (which must not hold a run yet)."""
         get_domain(config.domain)  # a bad domain is a user error before anything is written
-        check_executor(config.executor, config.ray_address)
         designer = make_designer(config.designer, get_domain(config.domain), config)
-        store = RunStore(root)
-        store.create(config.to_dict())
-        return cls(config, store, designer=designer, **kwargs)
+        executor = kwargs.pop("executor", None) or executor_for(config)  # so is a bad executor
+        try:
+            store = RunStore(root)
+            store.create(config.to_dict())
+        except BaseException:
+            executor.close()
+            raise
+        return cls(config, store, designer=designer, executor=executor, **kwargs)
 
     @classmethod
     def reopen(cls, root: str, iterations: int | None = None, **kwargs) -> "RunState":
@@ -283,6 +284,15 @@ def _check_entry(result) -> dict:
     check = result.value
     return {"feasible": check.feasible, "category": None if check.feasible else "infeasible",
             "reason": check.reason, "measures": dict(check.measures)}
+
+
+def executor_for(config: RunConfig):
+    """The executor a run's configuration asks for, with its domain's limits and preload."""
+    domain = get_domain(config.domain)
+    seconds = config.episode_seconds or domain.envs.DEFAULT_MAX_SECONDS
+    return make_executor(config.executor, config.workers,
+                         Limits(seconds=seconds, memory_mb=config.memory_mb),
+                         preload=(domain.env_package,), address=config.ray_address)
 
 
 def _cell_entry(policy_label: str, env_label: str, cell: CellResult) -> dict:

@@ -22,6 +22,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 _HEADER = struct.Struct("!Q")
+START_SECONDS = 120.0
+"""How long a new worker may take to import its preloaded modules before it counts as broken."""
+PIPELINE_BYTES = 16 * 1024
+"""Jobs up to this size are queued behind a running one (two always fit in a 64 KiB pipe)."""
 SECRET_MARKERS = ("KEY", "TOKEN", "SECRET", "PASSWORD")
 
 
@@ -82,33 +86,66 @@ def scrubbed_environment(environ: dict[str, str] | None = None) -> dict[str, str
 
 
 class _Worker:
-    """One worker process and the job it is running."""
+    """One worker process and the jobs sent to it: the first is running, the next waits in the
+    pipe, so the worker never sits idle waiting for the pool to wake up between two jobs."""
 
     def __init__(self, limits: Limits, preload: Sequence[str]):
         self.process = subprocess.Popen(
             [sys.executable, "-m", "coevolve._worker", str(limits.memory_mb), *preload],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             env=scrubbed_environment(), start_new_session=True)
-        self.index: int | None = None
-        self.started = 0.0
-        self.deadline = 0.0
+        self.fd = self.process.stdout.fileno()
+        self.ready = False
+        """Whether the worker has imported its preloads (its first frame arrived)."""
+        self.queue: deque[tuple[int, float, int]] = deque()
+        """(job index, seconds allowed, payload bytes) of the jobs sent and not yet answered."""
+        self.broken = False
+        """A send failed: the worker is dying and gets no more jobs."""
+        self.started = time.monotonic()
+        self.deadline = self.started + START_SECONDS
 
-    def send(self, index: int, job: Job, seconds: float) -> None:
-        payload = pickle.dumps((job.module, job.function, job.env_source, job.policy_source,
-                                job.kwargs), protocol=pickle.HIGHEST_PROTOCOL)
+    def send(self, index: int, payload: bytes, seconds: float) -> None:
+        """Send a job; the first one's clock starts now, or when the worker is ready."""
         self.process.stdin.write(_HEADER.pack(len(payload)) + payload)
         self.process.stdin.flush()
-        self.index, self.started = index, time.monotonic()
-        self.deadline = self.started + seconds
+        self.queue.append((index, seconds, len(payload)))
+        if self.ready and len(self.queue) == 1:
+            self.start_clock()
+
+    def start_clock(self) -> None:
+        """The job at the head of the queue starts running now."""
+        self.started = time.monotonic()
+        self.deadline = self.started + self.queue[0][1]
 
     def receive(self) -> tuple | None:
-        """The reply, or None if the worker died before sending a whole one."""
-        header = self.process.stdout.read(_HEADER.size)
-        if len(header) < _HEADER.size:
+        """The reply, or None if the worker died before sending a whole one.
+
+        The first frame of a worker is its empty ready frame: it starts the job's clock, and
+        ``("starting",)`` comes back. Reads bypass Python's buffer, so that a reply right
+        behind this one stays in the pipe where ``select`` sees it.
+        """
+        header = self._read(_HEADER.size)
+        if header is None:
             return None
         size = _HEADER.unpack(header)[0]
-        payload = self.process.stdout.read(size)
-        return pickle.loads(payload) if len(payload) == size else None
+        if not self.ready:
+            if size != 0:
+                return None
+            self.ready = True
+            if self.queue:
+                self.start_clock()
+            return ("starting",)
+        payload = self._read(size)
+        return None if payload is None else pickle.loads(payload)
+
+    def _read(self, size: int) -> bytes | None:
+        data = b""
+        while len(data) < size:
+            chunk = os.read(self.fd, size - len(data))
+            if not chunk:
+                return None
+            data += chunk
+        return data
 
     def death_reason(self) -> str:
         code = self.process.wait()
@@ -170,70 +207,105 @@ class SandboxPool:
         """
         results: list[JobResult | None] = [None] * len(jobs)
         pending = deque(range(len(jobs)))
-        busy: dict[int, _Worker] = {}  # fd -> worker
+        busy: dict[int, _Worker] = {}  # fd -> worker with jobs sent
         selector = selectors.DefaultSelector()
         try:
             while pending or busy:
-                while pending and len(busy) < self.size:
-                    self._dispatch(pending.popleft(), jobs, busy, selector)
+                self._dispatch(pending, jobs, busy, selector)
                 timeout = max(0.0, min(w.deadline for w in busy.values()) - time.monotonic())
                 for key, _ in selector.select(timeout):
-                    worker = busy.pop(key.fd)
-                    selector.unregister(key.fd)
-                    self._finish(worker, worker.receive(), results, progress)
+                    worker = busy[key.fd]
+                    reply = worker.receive()
+                    if reply != ("starting",):  # the ready frame only starts the clock
+                        self._finish(worker, reply, results, progress, pending)
                 now = time.monotonic()
+                for worker in list(busy.values()):
+                    if worker.queue and now >= worker.deadline:
+                        reason = (f"timeout after {worker.deadline - worker.started:.1f} s"
+                                  if worker.ready else
+                                  f"worker did not start within {START_SECONDS:.0f} s")
+                        self._finish(worker, ("timeout", reason), results, progress, pending)
                 for fd, worker in list(busy.items()):
-                    if now >= worker.deadline:
+                    if not worker.queue:
                         del busy[fd]
                         selector.unregister(fd)
-                        seconds = worker.deadline - worker.started
-                        self._finish(worker, ("timeout", f"timeout after {seconds:.1f} s"),
-                                     results, progress)
         finally:
             for worker in busy.values():  # interrupted: don't leave half-run jobs behind
                 self._retire(worker)
             selector.close()
         return results
 
-    def _dispatch(self, index, jobs, busy, selector) -> None:
-        worker = self._idle_worker(busy)
-        job = jobs[index]
-        try:
-            worker.send(index, job, job.seconds or self.limits.seconds)
-        except (BrokenPipeError, OSError):  # died while idle: replace it and try once more
-            self._retire(worker)
+    def _dispatch(self, pending, jobs, busy, selector) -> None:
+        """Give every idle worker a job, then queue a second one behind each running job."""
+        while pending:
             worker = self._idle_worker(busy)
-            worker.send(index, job, job.seconds or self.limits.seconds)
-        busy[worker.process.stdout.fileno()] = worker
-        selector.register(worker.process.stdout, selectors.EVENT_READ)
+            if worker is None:
+                break
+            index = pending.popleft()
+            payload = _payload(jobs[index])
+            try:
+                worker.send(index, payload, jobs[index].seconds or self.limits.seconds)
+            except OSError:  # died while idle: replace it and try again
+                self._retire(worker)
+                pending.appendleft(index)
+                continue
+            busy[worker.fd] = worker
+            selector.register(worker.fd, selectors.EVENT_READ)
+        # behind the most recently started job first: an old one may be heading for a timeout
+        for worker in sorted(busy.values(), key=lambda w: w.started, reverse=True):
+            if not pending:
+                return
+            if len(worker.queue) != 1 or worker.broken or worker.queue[0][2] > PIPELINE_BYTES:
+                continue
+            payload = _payload(jobs[pending[0]])
+            if len(payload) > PIPELINE_BYTES:
+                return  # a big job waits for an idle worker (it would not fit in the pipe)
+            try:
+                worker.send(pending[0], payload, jobs[pending[0]].seconds or self.limits.seconds)
+            except OSError:  # dying: its running job's end is read from the pipe
+                worker.broken = True
+                continue
+            pending.popleft()
 
-    def _idle_worker(self, busy) -> _Worker:
-        in_use = {id(w) for w in busy.values()}
+    def _idle_worker(self, busy) -> _Worker | None:
+        """A worker with nothing to do, started if need be; None if all W are busy."""
         for worker in self._workers:
-            if id(worker) not in in_use:
+            if worker.fd not in busy:
                 return worker
+        if len(self._workers) >= self.size:
+            return None
         worker = _Worker(self.limits, self.preload)
         self._workers.append(worker)
         return worker
 
-    def _finish(self, worker: _Worker, reply, results, progress) -> None:
+    def _finish(self, worker: _Worker, reply, results, progress, pending) -> None:
+        """Record the reply to the worker's running job; start its next job's clock, or, if
+        the worker is gone, put the job queued behind back in front of ``pending``."""
         seconds = time.monotonic() - worker.started
+        index = worker.queue.popleft()[0]
         if reply is None:
             result = JobResult(None, worker.death_reason(), seconds)
-            self._retire(worker)
-        elif reply[0] == "timeout":
-            result = JobResult(None, reply[1], seconds)
-            self._retire(worker)
         elif reply[0] == "ok":
             result = JobResult(reply[1], None, seconds)
         else:
             result = JobResult(None, reply[1], seconds)
-        index, worker.index = worker.index, None
+        if reply is None or reply[0] == "timeout":
+            pending.extendleft(reversed([queued[0] for queued in worker.queue]))
+            worker.queue.clear()
+            self._retire(worker)
+        elif worker.queue:
+            worker.start_clock()
         results[index] = result
         if progress is not None:
             progress(index, result)
 
     def _retire(self, worker: _Worker) -> None:
         worker.kill()
-        self.replaced += 1
-        self._workers.remove(worker)
+        if worker in self._workers:
+            self.replaced += 1
+            self._workers.remove(worker)
+
+
+def _payload(job: Job) -> bytes:
+    return pickle.dumps((job.module, job.function, job.env_source, job.policy_source,
+                         job.kwargs), protocol=pickle.HIGHEST_PROTOCOL)
