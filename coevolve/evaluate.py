@@ -168,7 +168,8 @@ class Evaluator:
             self.cache.put(key, aggregate([as_episode(r) for r in chunk]))
         return [self.cache.get(self.key(p, e)) for p, e in pairs]
 
-    def trace(self, policy: Program, env: Program, index: int = 0) -> EpisodeResult:
-        """One traced episode (for designers that read what went wrong)."""
-        return as_episode(self.executor.run([self.episode_job(policy, env, index, trace=True)])[0])
+    def traces(self, policy: Program, env: Program) -> list[EpisodeResult]:
+        """Every episode of a cell again, traced (for designers that read what went wrong)."""
+        jobs = [self.episode_job(policy, env, index, trace=True) for index in range(self.episodes)]
+        return [as_episode(result) for result in self.executor.run(jobs)]
 

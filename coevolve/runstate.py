@@ -152,8 +152,7 @@ class RunState:
 
     def failure_trace(self, policy: Program, env: Program) -> str:
         """Text trace of the first failed episode of ``policy`` on ``env`` (for designers)."""
-        for index in range(self.config.episodes):
-            episode = self.evaluator.trace(policy, env, index)
+        for index, episode in enumerate(self.evaluator.traces(policy, env)):
             if not episode.success:
                 formatter = getattr(self.domain.envs, "format_trace", None)
                 body = formatter(episode.trace) if formatter and episode.trace else ""
