@@ -4,7 +4,8 @@ Iteration 0 evaluates the starter. Each later iteration:
 
 1. plays a short traced rollout of the best program and renders the trainable calls as text;
 2. turns the best program's full-episode score into staged feedback;
-3. asks the optimiser for candidate programs (from the program, trace text, feedback, elites);
+3. asks the optimiser for candidate programs (from the program, trace text, feedback, elites;
+   the llm optimiser also has each candidate checked on a short rollout and repaired);
 4. rejects candidates that fail static validation;
 5. screens the rest on short rollouts, and evaluates the best-screened ones on full episodes
    (only candidates that screen better than the best program, or as well but with a different
@@ -26,9 +27,10 @@ import numpy as np
 from coevolve.atari.checkpoint import RunState, load_state, save_state
 from coevolve.atari.evaluation import Evaluator
 from coevolve.atari.feedback import STAGES, staged_feedback
-from coevolve.atari.optimizers import make_optimizer
+from coevolve.atari.optimizers import DESIGNERS, make_optimizer
 from coevolve.atari.standalone import standalone_source
 from coevolve.atari.tracing import render_trace
+from coevolve.llm import open_client, resolve_settings
 from coevolve.store import write_atomic
 from coevolve.validate import validate_source
 from envs.atari import ALLOWED_IMPORTS, POLICY_REQUIRED
@@ -58,14 +60,14 @@ class AtariConfig:
     """Sticky actions (repeat probability 0.25) instead of the paper's 0.0."""
     max_steps: int = 4000
     """Agent steps of a full episode."""
-    candidates: int = 8
+    candidates: int = 24
     """Candidate programs proposed per iteration."""
     screen_episodes: int = 1
     """Short rollouts per candidate for screening (with sticky actions off a game plays the
     same way on every seed; only the policy's own random choices differ)."""
     screen_steps: int = 2000
     """Steps of a screening rollout."""
-    finalists: int = 1
+    finalists: int = 2
     """Best-screened candidates evaluated on full episodes per iteration."""
     elites: int = 4
     """Programs kept for crossover."""
@@ -74,16 +76,41 @@ class AtariConfig:
     Space Invaders 100)."""
     trace_chars: int = 6000
     """Size bound of the rendered trace text."""
+    model: str = ""
+    """Chat model of the llm optimiser (e.g. gpt-4o-mini)."""
+    base_url: str = ""
+    """OpenAI-compatible endpoint of the llm optimiser; "" uses OPENAI_BASE_URL or OpenAI's."""
+    replay: str = ""
+    """Answer the llm optimiser from this transcript (llm.jsonl) instead of the network."""
+    repair_rounds: int = 2
+    """Follow-up requests quoting why an llm candidate was rejected."""
+    max_requests: int = 0
+    """LLM budget: requests over the run; 0 means no limit."""
+    request_timeout: float = 120.0
+    """Seconds before one LLM request is abandoned (and retried)."""
+    check_steps: int = 200
+    """Steps of the rollout that checks an llm candidate for run-time errors."""
 
     def __post_init__(self):
         if self.game not in STAGES:
             raise ValueError(f"unknown game {self.game!r}; choose one of {', '.join(STAGES)}")
         for name in ("episodes", "workers", "max_steps", "candidates", "screen_episodes",
-                     "screen_steps", "finalists", "elites"):
+                     "screen_steps", "finalists", "elites", "check_steps"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
-        if self.iterations < 0:
-            raise ValueError(f"iterations must be >= 0, got {self.iterations}")
+        for name in ("iterations", "horizon", "repair_rounds", "max_requests"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if self.designer not in DESIGNERS:
+            raise ValueError(f"unknown designer {self.designer!r}; choose one of "
+                             f"{', '.join(DESIGNERS)}")
+
+
+def llm_settings(config: AtariConfig):
+    """The llm optimiser's endpoint settings; raises UserInputError if they are unusable."""
+    return resolve_settings(config.model or None, base_url=config.base_url or None,
+                            timeout=config.request_timeout, max_requests=config.max_requests,
+                            replay=config.replay or None)
 
 
 def eval_seeds(config: AtariConfig) -> list[int]:
@@ -111,10 +138,32 @@ class AtariRun:
                  log: Callable[[str], None] = print, progress: bool = False):
         self.config, self.out, self.log, self.progress = config, Path(out), log, progress
         self.evaluator = Evaluator(pool, config.game, 0.25 if config.sticky else 0.0)
-        self.optimizer = make_optimizer(config.designer, config.game, config.candidates)
+        self._check_steps = 0
+        """Environment steps of the llm candidates' checks not yet charged to an iteration."""
+        self.optimizer = self._optimizer()
         self.stop = STAGES[config.game].stop
         self._screened: dict[str, tuple[float, int]] = {}
         """Screening (mean score, steps) by source: an equal pair marks a behavioural twin."""
+
+    def _optimizer(self):
+        """The configured optimiser; the llm one records into ``out/llm.jsonl``."""
+        c = self.config
+        if c.designer != "llm":
+            return make_optimizer(c.designer, c.game, c.candidates)
+        client = open_client(llm_settings(c), seed=c.seed)
+        self.out.mkdir(parents=True, exist_ok=True)
+        client.attach_transcript(str(self.out / "llm.jsonl"))
+        return make_optimizer("llm", c.game, c.candidates, client=client, check=self._check,
+                              repair_rounds=c.repair_rounds)
+
+    def _check(self, source: str) -> str | None:
+        """Why ``source`` fails in a short rollout (an exception, a bad action), or None."""
+        c = self.config
+        evaluation = self.evaluator.batch([source], [c.seed * 1000 + 800], c.check_steps)[0]
+        self._check_steps += evaluation.steps
+        if not evaluation.errors:
+            return None
+        return f"the program failed during a {c.check_steps}-step rollout: {evaluation.errors[0]}"
 
     def run(self) -> RunState:
         """Run (or resume) up to ``config.iterations``; returns the final state."""
@@ -158,7 +207,10 @@ class AtariRun:
         trace_text = render_trace(record, c.trace_chars)
         feedback = staged_feedback(c.game, state.best_mean, state.best_std)
         proposals = self.optimizer.propose(state.best_source, trace_text, feedback, rng,
-                                           [s for _, s in state.elites])
+                                           [s for _, s in state.elites],
+                                           stalled_iterations(state.history))
+        steps += self._check_steps
+        self._check_steps = 0
         valid = [p for p in proposals
                  if not validate_source(p.source, POLICY_REQUIRED, ALLOWED_IMPORTS)]
         to_screen = [s for s in [state.best_source] + [p.source for p in valid]
@@ -200,6 +252,7 @@ class AtariRun:
                "stage": feedback.stage, "feedback": feedback.text,
                "env_steps": state.env_steps, "seconds": round(seconds, 2),
                "invalid": invalid, "notes": notes,
+               "llm": self.optimizer.usage() if hasattr(self.optimizer, "usage") else None,
                "errors": list(evaluation.errors) if evaluation else []}
         state = replace(state, history=state.history + (row,), seconds=seconds)
         self._write(state)
@@ -216,6 +269,15 @@ class AtariRun:
         write_atomic(self.out / "best_policy.py",
                      standalone_source(state.best_source, self.config.game, self.config.max_steps))
         write_atomic(self.out / "summary.json", json.dumps(summary(self.config, state), indent=1))
+
+
+def stalled_iterations(history) -> int:
+    """Finished iterations since the best mean score last rose (0 right after a rise)."""
+    means = [row["best_mean"] for row in history]
+    count = 0
+    while count + 1 < len(means) and means[-1 - count] <= means[-2 - count]:
+        count += 1
+    return count
 
 
 def summary(config: AtariConfig, state: RunState) -> dict:

@@ -10,6 +10,8 @@ from coevolve.errors import UserInputError
 
 HELP = "optimise an Atari policy program (Pong, Breakout, SpaceInvaders) from traces and scores"
 GAMES = ("Pong", "Breakout", "SpaceInvaders")
+DEFAULT_CANDIDATES = {"offline": 24, "llm": 1}
+"""Candidates per iteration when --candidates is not given, by designer."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -25,8 +27,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
     parser.add_argument("--sticky", action="store_true",
                         help="sticky actions (repeat probability 0.25) instead of 0.0")
-    parser.add_argument("--candidates", type=int, default=8,
-                        help="candidate programs per iteration (default 8)")
+    parser.add_argument("--candidates", type=int, default=None,
+                        help="candidate programs per iteration (default 24 offline; 1 llm, "
+                        "one conversation per candidate as in the paper)")
+    parser.add_argument("--max-steps", type=int, default=4000,
+                        help="agent steps of a full episode (default 4000)")
+    parser.add_argument("--screen-steps", type=int, default=2000,
+                        help="steps of a candidate's screening rollout (default 2000)")
+    parser.add_argument("--horizon", type=int, default=0,
+                        help="steps of the traced rollout (default 0: the game's default)")
+    llm = parser.add_argument_group("llm optimiser (--designer llm; endpoint and key from "
+                                    "OPENAI_BASE_URL, OPENAI_API_KEY)")
+    llm.add_argument("--model", default="", help="chat model name, e.g. gpt-4o-mini")
+    llm.add_argument("--base-url", default="", help="OpenAI-compatible endpoint "
+                     "(default OPENAI_BASE_URL, else OpenAI's)")
+    llm.add_argument("--replay", default="",
+                     help="answer from this transcript (a run's llm.jsonl) instead of the network")
+    llm.add_argument("--repair-rounds", type=int, default=2,
+                     help="follow-ups quoting why a candidate was rejected (default 2)")
+    llm.add_argument("--max-requests", type=int, default=0,
+                     help="request budget of the run (default 0: no limit)")
+    llm.add_argument("--request-timeout", type=float, default=120.0,
+                     help="seconds before one request is abandoned and retried (default 120)")
     parser.add_argument("--out", default=None,
                         help="run directory (default runs/atari-<game>-<seed>)")
     parser.add_argument("--resume", action="store_true",
@@ -35,28 +57,36 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     """Run (or resume) the optimisation and report where the results are."""
-    from coevolve.atari.loop import AtariConfig, AtariRun
-    from coevolve.atari.optimizers import make_optimizer
+    from coevolve.atari.loop import AtariConfig, AtariRun, llm_settings
     from coevolve.sandbox import Limits, SandboxPool
 
     if args.game not in GAMES:
         raise UserInputError(f"unknown game {args.game!r}; choose one of {', '.join(GAMES)}")
     out = Path(args.out or f"runs/atari-{args.game}-{args.seed}")
-    make_optimizer(args.designer, args.game, 1)  # unknown or unavailable designer: exit 2 now
     if args.resume:
         config = _saved_config(out, args)
     else:
         if (out / "state.json").exists():
             raise UserInputError(f"{out} already holds a run; pass --resume to continue it or "
                                  "choose another --out")
+        candidates = (DEFAULT_CANDIDATES.get(args.designer, 1) if args.candidates is None
+                      else args.candidates)
         try:
             config = AtariConfig(game=args.game, iterations=args.iterations,
                                  designer=args.designer, episodes=args.episodes, seed=args.seed,
                                  workers=args.workers, sticky=args.sticky,
-                                 candidates=args.candidates)
+                                 candidates=candidates, max_steps=args.max_steps,
+                                 screen_steps=args.screen_steps, horizon=args.horizon,
+                                 model=args.model, base_url=args.base_url, replay=args.replay,
+                                 repair_rounds=args.repair_rounds,
+                                 max_requests=args.max_requests,
+                                 request_timeout=args.request_timeout)
         except ValueError as exc:
             raise UserInputError(str(exc)) from None
-    print(f"coevolve atari: {config.game}, {config.designer} optimiser, {config.iterations} "
+    if config.designer == "llm":  # a missing model, key or transcript: exit 2 before any work
+        llm_settings(config)
+    designer = config.designer + (f" ({config.model})" if config.designer == "llm" else "")
+    print(f"coevolve atari: {config.game}, {designer} optimiser, {config.iterations} "
           f"iterations, {config.episodes} episodes per evaluation, writing to {out}")
     with SandboxPool(workers=config.workers, limits=Limits(seconds=600.0, memory_mb=4096),
                      preload=("envs.atari",)) as pool:
@@ -79,4 +109,5 @@ def _saved_config(out: Path, args: argparse.Namespace):
     config = AtariConfig(**{f.name: saved[f.name] for f in fields(AtariConfig) if f.name in saved})
     if config.game != args.game:
         raise UserInputError(f"{out} holds a {config.game} run, not {args.game}")
-    return replace(config, iterations=max(config.iterations, args.iterations))
+    return replace(config, iterations=max(config.iterations, args.iterations),
+                   replay=args.replay or config.replay)

@@ -5,9 +5,15 @@ loosely so that most offspring run: *numbers* (numeric constants, ``value(obs, N
 look-ups of the observation dict, arithmetic over them) and a function's *return kind* (a fixed
 set of choices such as action indices, a boolean, or a number), read from its existing returns.
 
-Operators: constant perturbation, subtree replacement from typed primitives, comparison flip,
-branch insertion, and crossover between two programs. Every choice is drawn from the passed
-``numpy.random.Generator``, so the same seed gives the same offspring.
+Terms of new expressions are observation look-ups, constants and the game's *primitives*:
+calls of the starter's helper functions such as ``land(obs, "Ball", "x", 140, 31, 193)`` (ball
+extrapolation with wall bounces), passed in by the optimiser.
+
+Operators: constant perturbation (its step scaled by ``strength``), subtree replacement from
+typed terms, primitive insertion (a numeric sub-expression becomes ``primitive + c``), offsets
+(``expression + c``), comparison flip, branch insertion, and crossover between two programs.
+Every choice is drawn from the passed ``numpy.random.Generator``, so the same seed gives the
+same offspring.
 """
 from __future__ import annotations
 
@@ -58,6 +64,15 @@ def _is_choice_literal(node) -> bool:
                                          and _is_number_constant(node.operand))
 
 
+NUMBER_CALLS = frozenset({"value", "land", "nearest", "clamp"})
+"""Helper functions of the starters whose calls are numbers (sub-expressions to replace)."""
+
+
+def _is_number_call(node) -> bool:
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            and node.func.id in NUMBER_CALLS)
+
+
 def _choice_constants(function: ast.FunctionDef) -> list[ast.AST]:
     """Literals that are choices (returned directly or listed in ``random.choice``), in order."""
     found = []
@@ -85,7 +100,7 @@ def _number_nodes(function: ast.FunctionDef) -> list[ast.AST]:
     choices |= {id(c.operand) for c in _choice_constants(function) if isinstance(c, ast.UnaryOp)}
     nodes = []
     for node in ast.walk(function):
-        if _is_value_call(node) or (isinstance(node, ast.BinOp) and isinstance(node.op, _ARITH)):
+        if _is_number_call(node) or (isinstance(node, ast.BinOp) and isinstance(node.op, _ARITH)):
             nodes.append(node)
         elif _is_number_constant(node) and id(node) not in choices:
             nodes.append(node)
@@ -109,39 +124,54 @@ def _value(obj: str, key: str) -> ast.Call:
                     keywords=[])
 
 
-def random_term(rng: np.random.Generator, objects: tuple[str, ...]) -> ast.AST:
-    """A look-up ``value(obs, NAME, KEY)`` or an integer constant."""
+PRIMITIVE_RATE = 0.25
+"""Probability that a new term is a primitive call (when the game has primitives)."""
+
+
+def primitive(rng: np.random.Generator, primitives: tuple[str, ...]) -> ast.AST:
+    """One of the primitive call expressions, parsed."""
+    return ast.parse(primitives[int(rng.integers(len(primitives)))], mode="eval").body
+
+
+def random_term(rng: np.random.Generator, objects: tuple[str, ...],
+                primitives: tuple[str, ...] = ()) -> ast.AST:
+    """A look-up ``value(obs, NAME, KEY)``, a primitive call, or an integer constant."""
+    if primitives and rng.random() < PRIMITIVE_RATE:
+        return primitive(rng, primitives)
     if objects and rng.random() < 0.6:
         return _value(str(rng.choice(objects)), str(rng.choice(KEYS)))
     return ast.Constant(int(rng.integers(-10, 11)) if rng.random() < 0.6
                         else int(rng.integers(0, 200)))
 
 
-def random_number(rng: np.random.Generator, objects: tuple[str, ...], depth: int = 2) -> ast.AST:
+def random_number(rng: np.random.Generator, objects: tuple[str, ...], depth: int = 2,
+                  primitives: tuple[str, ...] = ()) -> ast.AST:
     """A random numeric expression: sums and differences of terms, scaled by small factors."""
     if depth <= 0 or rng.random() < 0.35:
-        return random_term(rng, objects)
-    left = random_number(rng, objects, depth - 1)
+        return random_term(rng, objects, primitives)
+    left = random_number(rng, objects, depth - 1, primitives)
     if rng.random() < 0.3:
         return ast.BinOp(left, ast.Mult(), ast.Constant(float(rng.choice(SCALES))))
     op = ast.Add() if rng.random() < 0.5 else ast.Sub()
-    return ast.BinOp(left, op, random_number(rng, objects, depth - 1))
+    return ast.BinOp(left, op, random_number(rng, objects, depth - 1, primitives))
 
 
-def random_condition(rng: np.random.Generator, objects: tuple[str, ...]) -> ast.Compare:
+def random_condition(rng: np.random.Generator, objects: tuple[str, ...],
+                     primitives: tuple[str, ...] = ()) -> ast.Compare:
     """A random comparison of two numeric expressions."""
     op = _COMPARE[int(rng.integers(len(_COMPARE)))]()
-    return ast.Compare(random_number(rng, objects, 1), [op], [random_number(rng, objects, 1)])
+    return ast.Compare(random_number(rng, objects, 1, primitives), [op],
+                       [random_number(rng, objects, 1, primitives)])
 
 
-def random_return(rng, function: ast.FunctionDef, objects) -> ast.Return:
+def random_return(rng, function: ast.FunctionDef, objects, primitives=()) -> ast.Return:
     """A return statement of the function's return kind."""
     kind, values = return_kind(function)
     if kind == "choice":
         return ast.Return(ast.Constant(values[int(rng.integers(len(values)))]))
     if kind == "bool":
         return ast.Return(ast.Constant(bool(rng.random() < 0.5)))
-    return ast.Return(random_number(rng, objects))
+    return ast.Return(random_number(rng, objects, primitives=primitives))
 
 
 def _replace(function: ast.FunctionDef, old: ast.AST, new: ast.AST) -> None:
@@ -159,8 +189,9 @@ def _replace(function: ast.FunctionDef, old: ast.AST, new: ast.AST) -> None:
     raise AssertionError("node to replace is not in the function")
 
 
-def perturb_constant(function, rng, objects) -> str | None:
-    """Add a Gaussian step to a numeric constant, or pick another value of a choice."""
+def perturb_constant(function, rng, objects, primitives=(), strength=1.0) -> str | None:
+    """Add a Gaussian step (scaled by ``strength``) to a numeric constant, or pick another
+    value of a choice."""
     numbers = [n for n in _number_nodes(function) if _is_number_constant(n)]
     choices = _choice_constants(function)
     pool = numbers + choices
@@ -175,7 +206,7 @@ def perturb_constant(function, rng, objects) -> str | None:
             return None
         new = values[int(rng.integers(len(values)))]
     else:
-        step = rng.normal(0.0, max(1.0, abs(old) * 0.3))
+        step = rng.normal(0.0, max(1.0, abs(old) * 0.3) * strength)
         new = int(round(old + step)) if isinstance(old, int) else round(old + step, 3)
         if new == old:
             new = old + (1 if step >= 0 else -1)
@@ -183,7 +214,7 @@ def perturb_constant(function, rng, objects) -> str | None:
     return f"{function.name}: constant {old!r} -> {new!r}"
 
 
-def replace_subtree(function, rng, objects) -> str | None:
+def replace_subtree(function, rng, objects, primitives=(), strength=1.0) -> str | None:
     """Replace a numeric sub-expression by a random one, or wrap it in arithmetic."""
     nodes = _number_nodes(function)
     if not nodes:
@@ -191,14 +222,41 @@ def replace_subtree(function, rng, objects) -> str | None:
     old = nodes[int(rng.integers(len(nodes)))]
     if rng.random() < 0.6:
         new = ast.BinOp(copy.deepcopy(old), ast.Add() if rng.random() < 0.5 else ast.Sub(),
-                        random_number(rng, objects, 1))
+                        random_number(rng, objects, 1, primitives))
     else:
-        new = random_number(rng, objects)
+        new = random_number(rng, objects, primitives=primitives)
     _replace(function, old, new)
     return f"{function.name}: {ast.unparse(old)} -> {ast.unparse(new)}"
 
 
-def flip_comparison(function, rng, objects) -> str | None:
+def insert_primitive(function, rng, objects, primitives=(), strength=1.0) -> str | None:
+    """Replace a numeric sub-expression by ``primitive + c`` (c a small integer, maybe 0)."""
+    nodes = _number_nodes(function)
+    if not nodes or not primitives:
+        return None
+    old = nodes[int(rng.integers(len(nodes)))]
+    offset = int(round(rng.normal(0.0, 3.0 * strength)))
+    new = primitive(rng, primitives)
+    if offset:
+        new = ast.BinOp(new, ast.Add() if offset > 0 else ast.Sub(), ast.Constant(abs(offset)))
+    _replace(function, old, new)
+    return f"{function.name}: {ast.unparse(old)} -> {ast.unparse(new)}"
+
+
+def add_offset(function, rng, objects, primitives=(), strength=1.0) -> str | None:
+    """Shift a look-up, primitive or arithmetic sub-expression by a small integer ``c``."""
+    nodes = [n for n in _number_nodes(function) if not _is_number_constant(n)]
+    if not nodes:
+        return None
+    old = nodes[int(rng.integers(len(nodes)))]
+    offset = int(round(rng.normal(0.0, 4.0 * strength))) or int(rng.choice([-1, 1]))
+    new = ast.BinOp(copy.deepcopy(old), ast.Add() if offset > 0 else ast.Sub(),
+                    ast.Constant(abs(offset)))
+    _replace(function, old, new)
+    return f"{function.name}: {ast.unparse(old)} -> {ast.unparse(new)}"
+
+
+def flip_comparison(function, rng, objects, primitives=(), strength=1.0) -> str | None:
     """Turn one ``<``/``>``/``<=``/``>=`` into its negation."""
     compares = [n for n in ast.walk(function) if isinstance(n, ast.Compare)
                 and type(n.ops[0]) in _FLIP]
@@ -210,28 +268,29 @@ def flip_comparison(function, rng, objects) -> str | None:
     return f"{function.name}: {old} -> {ast.unparse(node)}"
 
 
-def insert_branch(function, rng, objects) -> str | None:
+def insert_branch(function, rng, objects, primitives=(), strength=1.0) -> str | None:
     """Insert ``if <random comparison>: return <value of the function's return kind>``."""
     body = function.body
     start = 1 if body and isinstance(body[0], ast.Expr) and isinstance(
         getattr(body[0], "value", None), ast.Constant) else 0
     position = int(rng.integers(start, len(body))) if len(body) > start else start
-    branch = ast.If(test=random_condition(rng, objects),
-                    body=[random_return(rng, function, objects)], orelse=[])
+    branch = ast.If(test=random_condition(rng, objects, primitives),
+                    body=[random_return(rng, function, objects, primitives)], orelse=[])
     body.insert(position, branch)
     return f"{function.name}: inserted `{ast.unparse(branch).splitlines()[0]} ...`"
 
 
-OPERATORS = (perturb_constant, replace_subtree, flip_comparison, insert_branch)
-WEIGHTS = np.array([0.35, 0.35, 0.1, 0.2])
+OPERATORS = (perturb_constant, replace_subtree, insert_primitive, add_offset, flip_comparison,
+             insert_branch)
+WEIGHTS = np.array([0.32, 0.22, 0.1, 0.14, 0.07, 0.15])
 
 
 def _size_ok(tree: ast.Module) -> bool:
     return all(sum(1 for _ in ast.walk(f)) <= MAX_NODES for f in trainable_functions(tree))
 
 
-def mutate_policy(source: str, rng: np.random.Generator,
-                  objects: tuple[str, ...] = ()) -> tuple[str, str]:
+def mutate_policy(source: str, rng: np.random.Generator, objects: tuple[str, ...] = (),
+                  primitives: tuple[str, ...] = (), strength: float = 1.0) -> tuple[str, str]:
     """One random operator applied to one random trainable function.
 
     Args:
@@ -239,6 +298,8 @@ def mutate_policy(source: str, rng: np.random.Generator,
         rng: the only source of randomness.
         objects: object names usable in new ``value(obs, NAME, KEY)`` primitives; by default
             the names the program already looks up.
+        primitives: call expressions (source) usable as terms of new expressions.
+        strength: scale of constant perturbations (1.0: about 30% of the constant).
 
     Returns:
         ``(new source, one-line description of the change)``.
@@ -255,7 +316,7 @@ def mutate_policy(source: str, rng: np.random.Generator,
         candidate = copy.deepcopy(tree)
         function = trainable_functions(candidate)[int(rng.integers(len(functions)))]
         operator = OPERATORS[int(rng.choice(len(OPERATORS), p=WEIGHTS))]
-        note = operator(function, rng, objects)
+        note = operator(function, rng, objects, primitives=primitives, strength=strength)
         if note is not None and _size_ok(candidate):
             return ast.unparse(ast.fix_missing_locations(candidate)), note
     raise ValueError("no mutation operator applies to this policy program")

@@ -19,7 +19,10 @@ def call(argv):
 
 @pytest.mark.parametrize("argv,message", [
     (["--game", "Tetris"], "unknown game 'Tetris'; choose one of Pong, Breakout, SpaceInvaders"),
-    (["--game", "Pong", "--designer", "llm"], "the llm designer is not available"),
+    (["--game", "Pong", "--designer", "llm"], "the llm designer needs --model NAME"),
+    (["--game", "Pong", "--designer", "llm", "--model", "m", "--replay", "/nonexistent.jsonl"],
+     "--replay /nonexistent.jsonl: no such transcript file"),
+    (["--game", "Pong", "--designer", "magic"], "unknown designer 'magic'"),
     (["--game", "Pong", "--episodes", "0"], "episodes must be at least 1"),
 ])
 def test_bad_input_is_a_user_error(argv, message, tmp_path):

@@ -1,10 +1,9 @@
-"""The optimiser interface: offline GP is seeded and valid; llm is not available yet."""
+"""The offline optimiser: seeded, valid, distinct candidates; crossover with elites."""
 import numpy as np
 import pytest
 
 from coevolve.atari.feedback import staged_feedback
 from coevolve.atari.optimizers import OfflineOptimizer, make_optimizer
-from coevolve.errors import UserInputError
 from coevolve.validate import validate_source
 from envs.atari import ALLOWED_IMPORTS, POLICY_REQUIRED
 from policies.atari import template_source
@@ -40,8 +39,24 @@ def test_crossover_with_elites_is_used():
     assert any("crossover" in c.note for c in candidates)
 
 
-def test_llm_and_unknown_designers_give_a_clear_error():
-    with pytest.raises(UserInputError, match="not available for Atari yet"):
-        make_optimizer("llm", "Pong", 4)
-    with pytest.raises(UserInputError, match="unknown designer"):
-        make_optimizer("magic", "Pong", 4)
+def test_a_stalled_search_stacks_more_mutations():
+    optimizer = OfflineOptimizer("Pong", candidates=24, crossover_rate=0.0)
+
+    def stacked(stalled):
+        candidates = optimizer.propose(template_source("Pong"), "", staged_feedback("Pong", 0),
+                                       np.random.default_rng(5), (), stalled)
+        return np.mean([c.note.count("; ") + 1 for c in candidates])
+
+    assert stacked(8) > stacked(0) + 0.5
+
+
+def test_stalled_iterations_count_since_the_last_rise():
+    from coevolve.atari.loop import stalled_iterations
+
+    def history(*means):
+        return [{"best_mean": m} for m in means]
+
+    assert stalled_iterations(history(-3.0)) == 0
+    assert stalled_iterations(history(-3.0, 2.0)) == 0
+    assert stalled_iterations(history(-3.0, 2.0, 2.0, 2.0)) == 2
+    assert stalled_iterations(history(5.0, 5.0)) == 1

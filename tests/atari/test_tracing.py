@@ -23,8 +23,8 @@ def test_rollout_records_inputs_and_outputs_of_trainable_calls():
 
 
 def test_exceptions_are_recorded_and_rendered():
-    source = template_source("Pong").replace('return value(obs, "Ball", "y")',
-                                             'return value(obs, "Ball", "y") / 0')
+    source = template_source("Pong").replace("return value(obs, 'Ball', 'y')",
+                                             "return value(obs, 'Ball', 'y') / 0")
     assert source != template_source("Pong")
     record = traced_rollout(None, load(source), seed=0, game="Pong", horizon=100)
     assert "ZeroDivisionError" in record["error"]

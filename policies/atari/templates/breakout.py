@@ -11,17 +11,6 @@ blocks 4, aqua and blue 1, red and orange 7. Five lives.
 import random
 
 
-def trainable(function):
-    """Mark ``function`` as one the optimiser may rewrite (a marker only)."""
-    function.trainable = True
-    return function
-
-
-def value(obs, name, key):
-    """``obs[name][key]``, or 0 when the object ``name`` is not visible."""
-    return obs[name][key] if name in obs else 0
-
-
 @trainable
 def predict_ball_trajectory(obs):
     """Predict the x coordinate at which the ball will come down to the paddle (y=189).

@@ -9,17 +9,6 @@ miss; first to 21 wins.
 import random
 
 
-def trainable(function):
-    """Mark ``function`` as one the optimiser may rewrite (a marker only)."""
-    function.trainable = True
-    return function
-
-
-def value(obs, name, key):
-    """``obs[name][key]``, or 0 when the object ``name`` is not visible."""
-    return obs[name][key] if name in obs else 0
-
-
 @trainable
 def predict_ball_trajectory(obs):
     """Predict the y coordinate at which the ball will reach the paddle's column.

@@ -11,17 +11,6 @@ the satellite up to 200. Three lives; a bomb hit costs one.
 import random
 
 
-def trainable(function):
-    """Mark ``function`` as one the optimiser may rewrite (a marker only)."""
-    function.trainable = True
-    return function
-
-
-def value(obs, name, key):
-    """``obs[name][key]``, or 0 when the object ``name`` is not visible."""
-    return obs[name][key] if name in obs else 0
-
-
 @trainable
 def decide_shoot(obs):
     """Decide whether to fire this step.

@@ -1,0 +1,102 @@
+"""The starters' helper primitives, checked against step-by-step simulation, and their use by
+the offline mutation operators."""
+import ast
+import types
+
+import numpy as np
+import pytest
+
+from policies.atari import PRIMITIVES, template_source
+from policies.atari.mutations import insert_primitive, mutate_policy, trainable_functions
+
+
+def helpers():
+    module = types.ModuleType("policy_program")
+    exec(compile(template_source("Pong"), "policy_program.py", "exec"), module.__dict__)
+    return module
+
+
+def simulate(x, y, dx, dy, target, low, high):
+    """The ball stepped one frame at a time, mirrored at the walls, until x reaches target."""
+    while (target - x) * dx > 0:
+        x, y = x + dx, y + dy
+        if y < low:
+            y, dy = 2 * low - y, -dy
+        if y > high:
+            y, dy = 2 * high - y, -dy
+    return y
+
+
+@pytest.mark.parametrize("x,y,dx,dy", [(20, 100, 2, 3), (20, 40, 4, -5), (100, 190, 1, 7),
+                                       (59, 31, 3, -2), (0, 112, 1, 0)])
+def test_land_matches_step_by_step_bounces(x, y, dx, dy):
+    obs = {"Ball": {"x": x, "y": y, "dx": dx, "dy": dy}}
+    expected = simulate(x, y, dx, dy, 140, 31, 193)
+    assert helpers().land(obs, "Ball", "x", 140, 31, 193) == pytest.approx(expected)
+
+
+def test_land_without_motion_toward_the_target_or_without_the_object():
+    land = helpers().land
+    assert land({"Ball": {"x": 100, "y": 50, "dx": -2, "dy": 3}}, "Ball", "x", 140, 31, 193) == 50
+    assert land({"Ball": {"x": 100, "y": 50, "dx": 0, "dy": 3}}, "Ball", "x", 140, 31, 193) == 50
+    assert land({}, "Ball", "x", 140, 31, 193) == 0
+
+
+def test_nearest_and_clamp():
+    module = helpers()
+    obs = {"Alien0": {"x": 10, "y": 5}, "Alien12": {"x": 70, "y": 9}, "AlienShip": {"x": 60},
+           "Player": {"x": 66, "y": 185}}
+    assert module.nearest(obs, "Alien", "y", 66) == 9
+    assert module.nearest(obs, "Alien", "x", 20) == 10
+    assert module.nearest(obs, "Bullet", "x", 20) == 0
+    assert [module.clamp(v, 34, 116) for v in (0, 50, 200)] == [34, 50, 116]
+
+
+@pytest.mark.parametrize("game", list(PRIMITIVES))
+def test_every_primitive_evaluates_on_the_starter(game):
+    module = types.ModuleType("policy_program")
+    exec(template_source(game), module.__dict__)
+    obs = {"Ball": {"x": 50, "y": 100, "dx": 2, "dy": 2}, "Player": {"x": 60, "y": 185},
+           "Alien0": {"x": 40, "y": 30}, "Bullet0": {"x": 62, "y": 120, "dx": 0, "dy": 2}}
+    for text in PRIMITIVES[game]:
+        assert isinstance(eval(text, module.__dict__, {"obs": obs}), (int, float))
+
+
+def test_insert_primitive_puts_a_primitive_into_a_numeric_expression():
+    tree = ast.parse(template_source("Pong"))
+    function = trainable_functions(tree)[0]
+    before = ast.unparse(function)
+    note = insert_primitive(function, np.random.default_rng(0), ("Ball",),
+                            primitives=PRIMITIVES["Pong"])
+    assert "land(obs, 'Ball', 'x', 140, 31, 193)" in ast.unparse(function) != before
+    assert note.startswith("predict_ball_trajectory: ")
+    assert insert_primitive(function, np.random.default_rng(0), ("Ball",)) is None
+
+
+def test_mutation_strength_scales_constant_steps():
+    source = template_source("Pong").replace("return value(obs, 'Ball', 'y')",
+                                             "return value(obs, 'Ball', 'y') + 100")
+    assert source != template_source("Pong")
+
+    def steps(strength):
+        out = []
+        for seed in range(200):
+            child, note = mutate_policy(source, np.random.default_rng(seed), ("Ball",),
+                                        strength=strength)
+            if note.startswith("predict_ball_trajectory: constant 100 -> "):
+                out.append(abs(float(note.rsplit(" ", 1)[1]) - 100))
+        return np.mean(out)
+    assert steps(3.0) > 3 * steps(0.3)
+
+
+def test_add_offset_shifts_a_look_up_by_a_nonzero_integer():
+    from policies.atari.mutations import add_offset
+
+    for seed in range(10):
+        function = trainable_functions(ast.parse(template_source("Pong")))[1]
+        note = add_offset(function, np.random.default_rng(seed), ("Ball",))
+        old, new = note.split(": ", 1)[1].split(" -> ")
+        shift = ast.parse(new, mode="eval").body
+        assert isinstance(shift, ast.BinOp) and ast.unparse(shift.left) == old
+        assert isinstance(shift.right.value, int) and shift.right.value > 0
+        assert new in ast.unparse(function)
