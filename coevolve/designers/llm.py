@@ -24,8 +24,9 @@ import numpy as np
 from coevolve import prompts
 from coevolve.designers.base import EnvRequest, PolicyRequest
 from coevolve.errors import UserInputError
-from coevolve.llm import (BudgetExhausted, ChatClient, ExtractionError, LLMRefused,
-                          extract_program, open_client, resolve_settings)
+from coevolve.llm import (BudgetExhausted, ChatClient, ExtractionError, extract_program,
+                          open_client, resolve_settings)
+from coevolve.llm.repair import converse
 from coevolve.llm.transcript import CANDIDATE
 from coevolve.program import Origin, Program
 
@@ -112,32 +113,26 @@ class LLMDesigner:
                    check) -> Program | None:
         """One candidate's conversation: the request, then up to R repairs."""
         slot = f"iter{t:04d}/{kind}/{n}"
-        messages = [{"role": "system", "content": prompts.render("system.md")},
-                    {"role": "user", "content": text}]
-        program, reasons, stopped = None, [], None
-        for round_ in range(self.repair_rounds + 1):
-            try:
-                reply = self.client.complete(messages, slot=f"{slot}/r{round_}")
-            except (BudgetExhausted, LLMRefused) as exc:
-                stopped = str(exc)
-                break
-            source, reason = self._read(kind, reply.text)
+
+        def attempt(answer: str) -> tuple[Program, str | None]:
+            source, reason = self._read(kind, answer)
             program = Program(kind, self.domain.name, source, parent.sha256,
                               Origin("llm", self.client.model, t))
             if reason is None and program.sha256 == parent.sha256:
                 reason = "the program is identical to the current one; change it as asked"
-            reason = reason or self._check(check, program)
-            if reason is None:
-                return self._settle(program, slot, accepted_note(reasons), reasons)
-            reasons.append(reason)
-            messages = messages + [{"role": "assistant", "content": reply.text},
-                                   {"role": "user", "content": prompts.render("repair.md",
-                                                                              reason=reason)}]
-        if program is None:
+            return program, reason or self._check(check, program)
+
+        talk = converse(self.client, prompts.render("system.md"), text, slot=slot,
+                        rounds=self.repair_rounds, attempt=attempt,
+                        repair=lambda reason: prompts.render("repair.md", reason=reason))
+        reasons = list(talk.reasons)
+        if talk.accepted:
+            return self._settle(talk.value, slot, accepted_note(reasons), reasons)
+        if talk.value is None:
             self.client.record({"type": CANDIDATE, "slot": slot, "sha256": None,
-                                "fate": f"not written: {stopped}", "reasons": reasons})
+                                "fate": f"not written: {talk.stopped}", "reasons": reasons})
             return None
-        return self._settle(program, slot, rejected_note(reasons, stopped), reasons)
+        return self._settle(talk.value, slot, rejected_note(reasons, talk.stopped), reasons)
 
     def _read(self, kind: str, text: str) -> tuple[str, str | None]:
         """(program source, None) or (the raw answer, why no program could be taken from it)."""
