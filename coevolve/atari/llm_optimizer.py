@@ -19,7 +19,8 @@ import numpy as np
 from coevolve import prompts
 from coevolve.atari.feedback import Feedback
 from coevolve.atari.optimizers import Candidate
-from coevolve.llm import BudgetExhausted, ChatClient, ExtractionError, LLMRefused, extract_program
+from coevolve.llm import BudgetExhausted, ChatClient, ExtractionError, extract_program
+from coevolve.llm.repair import converse
 from coevolve.llm.transcript import CANDIDATE
 from coevolve.validate import validate_source
 from envs.atari import ALLOWED_IMPORTS, POLICY_REQUIRED, policy_doc
@@ -114,28 +115,23 @@ class LLMOptimizer:
     def _candidate(self, program: str, names: list[str], text: str,
                    slot: str) -> Candidate | None:
         """One conversation: the request, then up to ``repair_rounds`` repairs."""
-        messages = [{"role": "system", "content": prompts.render("atari_system.md")},
-                    {"role": "user", "content": text}]
-        reasons, stopped = [], None
-        for round_ in range(self.repair_rounds + 1):
-            try:
-                reply = self.client.complete(messages, slot=f"{slot}/r{round_}")
-            except (BudgetExhausted, LLMRefused) as exc:
-                stopped = str(exc)
-                break
-            source, replaced, reason = self._read(program, names, reply.text)
-            if reason is None:
-                note = (f"llm rewrote {', '.join(replaced)}"
-                        + (f" (repaired after {len(reasons)} round{'s' * (len(reasons) > 1)}: "
-                           f"{reasons[0]})" if reasons else ""))
-                self.client.record({"type": CANDIDATE, "slot": slot, "fate": note,
-                                    "reasons": reasons})
-                return Candidate(source, note)
-            reasons.append(reason)
-            messages = messages + [{"role": "assistant", "content": reply.text},
-                                   {"role": "user",
-                                    "content": prompts.render("atari_repair.md", reason=reason)}]
-        fate = "rejected" + (f" (no further request: {stopped})" if stopped else "")
+        def attempt(answer: str):
+            source, replaced, reason = self._read(program, names, answer)
+            return (source, replaced), reason
+
+        talk = converse(self.client, prompts.render("atari_system.md"), text, slot=slot,
+                        rounds=self.repair_rounds, attempt=attempt,
+                        repair=lambda reason: prompts.render("atari_repair.md", reason=reason))
+        reasons = list(talk.reasons)
+        if talk.accepted:
+            source, replaced = talk.value
+            note = (f"llm rewrote {', '.join(replaced)}"
+                    + (f" (repaired after {len(reasons)} round{'s' * (len(reasons) > 1)}: "
+                       f"{reasons[0]})" if reasons else ""))
+            self.client.record({"type": CANDIDATE, "slot": slot, "fate": note,
+                                "reasons": reasons})
+            return Candidate(source, note)
+        fate = "rejected" + (f" (no further request: {talk.stopped})" if talk.stopped else "")
         self.client.record({"type": CANDIDATE, "slot": slot, "fate": fate, "reasons": reasons})
         return None
 
