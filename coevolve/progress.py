@@ -38,7 +38,8 @@ class Progress:
         s = record["scores"]
         counts = record["counts"]
         env = record.get("env")
-        env_text = (f"env {env['label']} ({counts['env']['accepted']}/{counts['env']['proposed']} ok)"
+        env_text = (f"env {env['label']} ({counts['env']['accepted']}/{counts['env']['proposed']} ok, "
+                    f"mixture {chosen_env_challenge(record):.2f} on it)"
                     if env else "env: none accepted")
         self.message(
             f"iter {record['iteration']:3d} | {env_text} | "
@@ -54,3 +55,10 @@ def _llm_text(record: dict) -> str:
     if not usage:
         return ""
     return f" | llm {usage['requests']} req {usage['total_tokens'] / 1000:.1f}k tok"
+
+
+def chosen_env_challenge(record: dict) -> float:
+    """The old MSNE mixture's success on the environment chosen this iteration (before the
+    policy designer answered it): how hard the new level was for the archive."""
+    chosen = [c for c in record.get("candidates", []) if c["kind"] == "env" and c["status"] == "chosen"]
+    return chosen[0]["mixture_success"] if chosen else float("nan")

@@ -22,6 +22,8 @@ ALLOWED_IMPORTS = frozenset({"pygame", "gymnasium"})
 may import that helper module (and only it) from this project, at the cost of needing coevolve."""
 DEFAULT_MAX_SECONDS = 1200.0
 """One episode's wall-clock limit: replanning policies on 1,000-obstacle arenas take 0.3-0.6 s a step."""
+DIFFICULTY_MEASURE = "path_length"
+"""Ties between equally hard candidate levels go to the shorter shortest path (px, see check_env)."""
 
 __all__ = ["NAME", "ENV_REQUIRED", "POLICY_REQUIRED", "ALLOWED_IMPORTS", "DOC_ENV", "DOC_POLICY", "SEED_ENV",
-           "DEFAULT_MAX_SECONDS", "NavTrace", "check_env", "format_trace", "heldout_suite", "render", "run_episode"]
+           "DEFAULT_MAX_SECONDS", "DIFFICULTY_MEASURE", "NavTrace", "check_env", "format_trace", "heldout_suite", "render", "run_episode"]

@@ -2,8 +2,10 @@
 
 Each operator takes a :class:`~envs.pygame_nav.program.Layout` and returns a changed one with a
 one-line description, or None when it does not apply. :func:`mutate_env` tries operators in a random
-order and keeps the first change whose free space stays in one piece for the agent, then writes the
-new constants into the program (the rest of the source is kept verbatim).
+order weighted toward the ones that make a level harder, and keeps the first change that stays
+within the size caps, keeps the agent's free space in one piece and stays solvable within its step
+budget on the probe seeds (the budget is raised when a change lengthens the route beyond it). The
+new constants are written into the program; the rest of the source is kept verbatim.
 """
 from __future__ import annotations
 
@@ -12,24 +14,53 @@ import math
 import numpy as np
 from scipy import ndimage
 
-from envs.pygame_nav.blocks import (blocked_cells, disc_fits, place_obstacle, rect_gaps, rects_overlap,
-                                    u_trap)
-from envs.pygame_nav.check import grid_cell
+from envs.pygame_nav.blocks import (NavCore, blocked_cells, disc_fits, place_obstacle, rect_gaps, rects_overlap,
+                                    sample_start_goal, u_trap)
+from envs.pygame_nav.check import analyse, grid_cell
+from envs.pygame_nav.heldout import maze_walls
 from envs.pygame_nav.program import Layout, read_layout, write_layout
+
+MAX_WIDTH, MAX_HEIGHT = 1000, 750
+"""Largest arena a mutation grows to (px): bounds the planning grids, so episodes stay quick."""
+MIN_WIDTH, MIN_HEIGHT = 400, 300
+"""Smallest arena a mutation shrinks to (px)."""
+MAX_OBSTACLES = 120
+"""Most fixed obstacles a mutation adds up to."""
+MAX_SCATTER = 20
+"""Most obstacles scattered at random on each reset."""
+MAX_BUDGET = 1500
+"""Largest step budget (max_steps) a mutation sets."""
+MIN_SPEED = 3.0
+"""Slowest agent speed (px per step) a mutation sets."""
+PROBE_SEEDS = tuple(range(6))
+"""Reset seeds on which a mutated level must be solvable within its budget (the harness checks 0, 1, 2)."""
 
 ENV_OPERATORS_DOC = """\
 Environment mutation operators (envs.pygame_nav.mutations.mutate_env), applied to the layout
-constants of a program built from envs.pygame_nav blocks:
+constants of a program built from envs.pygame_nav blocks; each candidate is 1..3 of them in a row:
 - add obstacle: a 20-100 px rectangle placed with room for the agent around it.
+- clutter: 4-12 rectangles at once, leaving passages only 8-20 px wider than the agent.
 - move obstacle / remove obstacle: relocate (with the same room) or delete one rectangle.
+- squeeze passage: stretch one rectangle toward its nearest neighbour (or the border) until the
+  passage between them is only 6-16 px wider than the agent.
 - wall: a bar across the whole arena leaving one gap 20-60 px wider than the agent (corridors).
-- bottleneck: the same bar with a gap only 10-16 px wider than the agent.
+- bottleneck: the same bar with a gap only 6-14 px wider than the agent.
 - dead end: a U-shaped trap, open toward the fixed start when there is one.
+- trap series: 2-4 U-shaped traps in a row between the start and the goal, open toward the start.
+- maze: replace the fixed obstacles by a perfect maze with corridors 20-60 px wider than the agent.
 - arena size: scale the width and height by 0.85-1.2 (obstacles falling outside are dropped).
 - start-goal distance: scale the least distance between random start and goal, or move a fixed goal.
-- speed / step budget: scale the agent's speed (up to its radius) or max_steps by 0.75-1.3.
+- shrink goal: scale the goal zone by 0.6-0.9, down to 2 px wider than the agent (a fast agent
+  overshoots a goal narrower than its step unless it slows down on arrival).
+- fixed ends: fix a far-apart start and goal drawn in free space, or draw them anew every reset.
+- speed / step budget: scale the agent's speed (3 px up to its radius) or max_steps by 0.75-1.3.
+- tighten budget: cut max_steps to 1.03-1.2 times the shortest path's steps (fixed start and goal,
+  nothing scattered: every reset is the same level, so the cut is fair).
 - scatter: change how many obstacles are scattered at random on every reset.
-A change is kept only if the free space for the agent's disc stays connected."""
+A change is kept only if the arena stays at most 1000x750 px with at most 120 fixed and 20
+scattered obstacles, the free space for the agent's disc stays connected, and every probe seed's
+level stays solvable within max_steps, with 1.5 times the longest probed route to spare when resets
+differ (max_steps is raised, up to 1500, when a change makes the route outgrow it)."""
 
 
 def _clearance(layout: Layout) -> float:
@@ -60,6 +91,21 @@ def add_obstacle(layout: Layout, rng):
     return layout.with_changes(obstacles=layout.obstacles + (rect,)), f"add obstacle {rect[2]}x{rect[3]} at ({rect[0]}, {rect[1]})"
 
 
+def add_clutter(layout: Layout, rng):
+    """Add 4-12 rectangles whose passages are only 8-20 px wider than the agent."""
+    clearance = 2 * layout.agent_radius + int(rng.integers(8, 21))
+    placed = list(layout.obstacles)
+    for _ in range(int(rng.integers(4, 13))):
+        rect = place_obstacle(rng, rng.integers(20, 81, size=2), (layout.width, layout.height), placed, clearance,
+                              _keep_clear(layout))
+        if rect is not None:
+            placed.append(rect)
+    added = len(placed) - len(layout.obstacles)
+    if added == 0:
+        return None
+    return layout.with_changes(obstacles=placed), f"clutter: {added} obstacles at least {clearance} px apart"
+
+
 def move_obstacle(layout: Layout, rng):
     """Move one rectangle to a new spot with room around it."""
     if not layout.obstacles:
@@ -82,6 +128,47 @@ def remove_obstacle(layout: Layout, rng):
     old = layout.obstacles[k]
     return (layout.with_changes(obstacles=layout.obstacles[:k] + layout.obstacles[k + 1:]),
             f"remove obstacle {old[2]}x{old[3]} at ({old[0]}, {old[1]})")
+
+
+_SIDES = {"left": (0, -1), "right": (0, 1), "up": (1, -1), "down": (1, 1)}
+"""Side of a rectangle -> (axis it grows along: 0 x, 1 y; direction)."""
+
+
+def _room_beyond(rect, side: str, obstacles, bounds) -> float:
+    """Free distance (px) from ``rect``'s ``side`` to the nearest obstacle facing it, or the border."""
+    axis, sign = _SIDES[side]
+    lo, hi = rect[axis], rect[axis] + rect[axis + 2]
+    other = 1 - axis
+    room = bounds[axis] - hi if sign > 0 else lo
+    for o in obstacles:
+        if o[other] < rect[other] + rect[other + 2] and rect[other] < o[other] + o[other + 2]:
+            gap = o[axis] - hi if sign > 0 else lo - (o[axis] + o[axis + 2])
+            if gap >= 0:
+                room = min(room, gap)
+    return float(room)
+
+
+def squeeze_passage(layout: Layout, rng):
+    """Stretch one rectangle toward its neighbour until the passage is 6-16 px wider than the agent."""
+    if not layout.obstacles:
+        return None
+    k, side = int(rng.integers(len(layout.obstacles))), list(_SIDES)[int(rng.integers(4))]
+    rect, others = layout.obstacles[k], layout.obstacles[:k] + layout.obstacles[k + 1:]
+    width = 2 * layout.agent_radius + int(rng.integers(6, 17))
+    grow = int(_room_beyond(rect, side, others, (layout.width, layout.height)) - width)
+    if grow <= 0:
+        return None
+    axis, sign = _SIDES[side]
+    x, y, w, h = rect
+    stretched = [x, y, w, h]
+    stretched[axis + 2] += grow
+    if sign < 0:
+        stretched[axis] -= grow
+    keep = _keep_clear(layout)
+    if keep and rect_gaps(stretched, keep).min() < 1.0:
+        return None
+    return (layout.with_changes(obstacles=others + (tuple(stretched),)),
+            f"squeeze passage: stretch obstacle at ({x}, {y}) {grow} px {side}, leaving {width} px")
 
 
 def _bar(layout: Layout, rng, gap_range, name: str):
@@ -115,7 +202,15 @@ def add_wall(layout: Layout, rng):
 
 def add_bottleneck(layout: Layout, rng):
     """A bar across the arena with a gap barely wider than the agent."""
-    return _bar(layout, rng, (10, 16), "bottleneck")
+    return _bar(layout, rng, (6, 14), "bottleneck")
+
+
+def _opening(layout: Layout, cx: float, cy: float, rng) -> str:
+    """The side of a trap centred at (cx, cy) that faces the fixed start (a random side without one)."""
+    if layout.start is None:
+        return ("left", "right", "up", "down")[int(rng.integers(4))]
+    dx, dy = layout.start[0] - cx, layout.start[1] - cy
+    return ("right" if dx > 0 else "left") if abs(dx) >= abs(dy) else ("down" if dy > 0 else "up")
 
 
 def add_dead_end(layout: Layout, rng):
@@ -126,19 +221,67 @@ def add_dead_end(layout: Layout, rng):
     if spot is None:
         return None
     cx, cy = spot[0] + w / 2, spot[1] + h / 2
-    if layout.start is not None:
-        dx, dy = layout.start[0] - cx, layout.start[1] - cy
-        opening = ("right" if dx > 0 else "left") if abs(dx) >= abs(dy) else ("down" if dy > 0 else "up")
-    else:
-        opening = ("left", "right", "up", "down")[int(rng.integers(4))]
+    opening = _opening(layout, cx, cy, rng)
     trap = u_trap(cx, cy, (w, h), 15, opening)
     return layout.with_changes(obstacles=layout.obstacles + tuple(trap)), f"add dead end: {w}x{h} U at ({cx:.0f}, {cy:.0f}) open {opening}"
+
+
+def add_trap_series(layout: Layout, rng):
+    """2-4 U-shaped traps in a row from the start toward the goal (random ends: across the arena)."""
+    bounds, count = (layout.width, layout.height), int(rng.integers(2, 5))
+    if layout.start is not None and layout.goal is not None:
+        a, b = np.asarray(layout.start, dtype=float), np.asarray(layout.goal, dtype=float)
+    else:
+        vertical = bool(rng.random() < 0.5)
+        a = np.array([layout.width / 2, 0.0] if vertical else [0.0, layout.height / 2])
+        b = np.array([layout.width / 2, layout.height] if vertical else [layout.width, layout.height / 2])
+    along = "up" if abs(b[1] - a[1]) > abs(b[0] - a[0]) else "left"
+    placed, keep, made = list(layout.obstacles), _keep_clear(layout), 0
+    for k in range(count):
+        w, h = (int(v) for v in rng.integers(90, 181, size=2))
+        cx, cy = a + (b - a) * (k + 1) / (count + 1) + rng.normal(0.0, 20.0, size=2)
+        box = (cx - w / 2, cy - h / 2, w, h)
+        if box[0] < 0 or box[1] < 0 or box[0] + w > bounds[0] or box[1] + h > bounds[1]:
+            continue
+        avoid = placed + keep
+        if avoid and rect_gaps(box, avoid).min() < _clearance(layout):
+            continue
+        placed += u_trap(cx, cy, (w, h), 15, along if layout.start is None else _opening(layout, cx, cy, rng))
+        made += 1
+    if made < 2:
+        return None
+    return layout.with_changes(obstacles=placed), f"trap series: {made} U-shaped traps in a row open toward the start"
+
+
+def add_maze(layout: Layout, rng):
+    """Replace the fixed obstacles by a perfect maze; fixed ends move to their maze cells' centres."""
+    r, thickness = layout.agent_radius, int(rng.integers(8, 17))
+    corridor = 2 * r + int(rng.integers(20, 61))
+    cols = int(np.clip(layout.width // (corridor + thickness), 2, 10))
+    rows = int(np.clip(layout.height // (corridor + thickness), 2, 8))
+    cw, ch = layout.width / cols, layout.height / rows
+    room = min(cw, ch) - thickness - 4
+    if room < 2 * r + 4:
+        return None
+    walls = maze_walls(rng, (layout.width, layout.height), cols, rows, thickness)
+
+    def centre(point):
+        return None if point is None else ((min(int(point[0] // cw), cols - 1) + 0.5) * cw,
+                                           (min(int(point[1] // ch), rows - 1) + 0.5) * ch)
+
+    start, goal = centre(layout.start), centre(layout.goal)
+    if start is not None and start == goal:
+        return None
+    size = tuple(min(float(s), float(math.floor(room))) for s in layout.goal_size)
+    return (layout.with_changes(obstacles=walls, start=start, goal=goal, goal_size=size),
+            f"maze: {cols}x{rows} cells, {len(walls)} walls {thickness} px thick, corridors about {min(cw, ch) - thickness:.0f} px")
 
 
 def resize_arena(layout: Layout, rng):
     """Scale the arena; obstacles no longer inside are dropped, fixed start and goal must still fit."""
     factor = float(rng.uniform(0.85, 1.2))
-    width, height = int(np.clip(layout.width * factor, 400, 1600)), int(np.clip(layout.height * factor, 300, 1200))
+    width = int(np.clip(layout.width * factor, MIN_WIDTH, max(MAX_WIDTH, layout.width)))
+    height = int(np.clip(layout.height * factor, MIN_HEIGHT, max(MAX_HEIGHT, layout.height)))
     if (width, height) == (layout.width, layout.height):
         return None
     kept = tuple(o for o in layout.obstacles if o[0] + o[2] <= width and o[1] + o[3] <= height)
@@ -165,9 +308,33 @@ def change_start_goal(layout: Layout, rng):
     return None
 
 
+def shrink_goal(layout: Layout, rng):
+    """Scale the goal zone by 0.6-0.9, keeping it at least 2 px wider than the agent's diameter."""
+    least = 2 * layout.agent_radius + 2
+    size = tuple(float(max(least, round(s * rng.uniform(0.6, 0.9)))) for s in layout.goal_size)
+    if size == tuple(layout.goal_size):
+        return None
+    return layout.with_changes(goal_size=size), f"shrink goal: {layout.goal_size[0]:g}x{layout.goal_size[1]:g} -> {size[0]:g}x{size[1]:g} px"
+
+
+def toggle_fixed_ends(layout: Layout, rng):
+    """Draw the start and goal anew every reset, or fix a pair at least 0.6 of the diagonal apart."""
+    if layout.start is not None or layout.goal is not None:
+        return layout.with_changes(start=None, goal=None), "start and goal drawn anew every reset"
+    distance = max(layout.min_start_goal, 0.6 * math.hypot(layout.width, layout.height))
+    try:
+        start, goal = sample_start_goal(rng, (layout.width, layout.height), layout.agent_radius, layout.goal_size,
+                                        layout.obstacles, distance, tries=400)
+    except RuntimeError:
+        return None
+    start, goal = tuple(round(v, 1) for v in start), tuple(round(v, 1) for v in goal)
+    return layout.with_changes(start=start, goal=goal), f"fix the start at {start} and the goal at {goal}"
+
+
 def change_speed(layout: Layout, rng):
-    """Scale the agent's speed (px per step), at most its radius."""
-    speed = round(float(np.clip(layout.speed * rng.uniform(0.75, 1.3), 2.0, layout.agent_radius)), 1)
+    """Scale the agent's speed (px per step), from MIN_SPEED up to its radius."""
+    speed = round(float(np.clip(layout.speed * rng.uniform(0.75, 1.3), min(MIN_SPEED, layout.speed),
+                                layout.agent_radius)), 1)
     if speed == layout.speed:
         return None
     return layout.with_changes(speed=speed), f"speed {layout.speed:g} -> {speed:g} px per step"
@@ -175,22 +342,53 @@ def change_speed(layout: Layout, rng):
 
 def change_budget(layout: Layout, rng):
     """Scale the step budget."""
-    steps = max(100, int(layout.max_steps * rng.uniform(0.75, 1.3)))
+    steps = int(np.clip(layout.max_steps * rng.uniform(0.75, 1.3), 100, max(MAX_BUDGET, layout.max_steps)))
     if steps == layout.max_steps:
         return None
     return layout.with_changes(max_steps=steps), f"max_steps {layout.max_steps} -> {steps}"
 
 
+def _exact(layout: Layout) -> bool:
+    """Whether every reset lays out the same level (fixed start and goal, nothing scattered)."""
+    return layout.start is not None and layout.goal is not None and layout.random_obstacles == 0
+
+
+def tighten_budget(layout: Layout, rng):
+    """Cut max_steps to 1.03-1.2 times the shortest path when every reset is the same level.
+
+    With random ends or scattered obstacles the unprobed resets may need longer routes, so the
+    budget is left to :func:`fit_budget`'s margin there.
+    """
+    if not _exact(layout):
+        return None
+    steps = probe_steps(layout)
+    if steps is None:
+        return None
+    factor = float(rng.uniform(1.03, 1.2))
+    budget = int(math.ceil(max(steps) * factor))
+    if budget >= layout.max_steps:
+        return None
+    return (layout.with_changes(max_steps=budget),
+            f"tighten budget: max_steps {layout.max_steps} -> {budget} ({factor:.2f} x the shortest path)")
+
+
 def change_scatter(layout: Layout, rng):
     """Change how many obstacles are scattered at random on every reset."""
-    count = int(np.clip(layout.random_obstacles + rng.choice([-1, 1]) * rng.integers(1, 6), 0, 40))
+    count = int(np.clip(layout.random_obstacles + rng.choice([-1, 1]) * rng.integers(1, 6), 0,
+                        max(MAX_SCATTER, layout.random_obstacles)))
     if count == layout.random_obstacles:
         return None
     return layout.with_changes(random_obstacles=count), f"random obstacles per reset {layout.random_obstacles} -> {count}"
 
 
-OPERATORS = (add_obstacle, move_obstacle, remove_obstacle, add_wall, add_bottleneck, add_dead_end, resize_arena,
-             change_start_goal, change_speed, change_budget, change_scatter)
+WEIGHTED_OPERATORS = ((add_obstacle, 1.0), (add_clutter, 1.5), (move_obstacle, 0.5), (remove_obstacle, 0.3),
+                      (squeeze_passage, 2.5), (add_wall, 1.0), (add_bottleneck, 2.0), (add_dead_end, 1.0),
+                      (add_trap_series, 1.0), (add_maze, 0.7), (resize_arena, 1.0), (change_start_goal, 1.0),
+                      (shrink_goal, 1.0), (toggle_fixed_ends, 0.7), (change_speed, 0.5), (change_budget, 0.5),
+                      (tighten_budget, 2.0), (change_scatter, 1.0))
+"""Each operator with its relative chance of being tried first: changes that make a level harder come up more often."""
+OPERATORS = tuple(operator for operator, _ in WEIGHTED_OPERATORS)
+_CHANCES = np.array([weight for _, weight in WEIGHTED_OPERATORS]) / sum(weight for _, weight in WEIGHTED_OPERATORS)
 
 
 def connected(layout: Layout) -> bool:
@@ -209,6 +407,55 @@ def connected(layout: Layout) -> bool:
     return pieces == 1
 
 
+def probe_steps(layout: Layout) -> list[float] | None:
+    """Steps of the shortest path on each probe seed's reset (one seed when every reset is the same).
+
+    None when a probe seed's level cannot be laid out or its goal cannot be reached.
+    """
+    env = NavCore(width=layout.width, height=layout.height, agent_radius=layout.agent_radius, speed=layout.speed,
+                  max_steps=layout.max_steps, goal_size=layout.goal_size, min_start_goal=layout.min_start_goal,
+                  start=layout.start, goal=layout.goal, obstacles=layout.obstacles,
+                  random_obstacles=layout.random_obstacles)
+    steps = []
+    for seed in PROBE_SEEDS[:1] if _exact(layout) else PROBE_SEEDS:
+        try:
+            obs, _ = env.reset(seed=seed)
+        except RuntimeError:
+            return None
+        reason, measures = analyse(obs)
+        if reason is not None:
+            return None
+        steps.append(measures["path_length"] / layout.speed)
+    return steps
+
+
+def within_caps(layout: Layout, parent: Layout) -> bool:
+    """Whether ``layout`` grew nothing beyond the caps (a parent already beyond a cap may keep its size)."""
+    return (layout.width <= max(MAX_WIDTH, parent.width) and layout.height <= max(MAX_HEIGHT, parent.height)
+            and len(layout.obstacles) <= max(MAX_OBSTACLES, len(parent.obstacles))
+            and layout.random_obstacles <= max(MAX_SCATTER, parent.random_obstacles))
+
+
+RANDOM_SLACK = 1.5
+"""Least budget over the longest probed path when resets differ: unprobed resets may need longer routes."""
+
+
+def fit_budget(layout: Layout, rng) -> Layout | None:
+    """``layout`` solvable on every probe seed within its budget, or None (unsolvable, or beyond MAX_BUDGET).
+
+    The budget must cover the longest probed shortest path (times RANDOM_SLACK when resets differ);
+    when it does not, max_steps is raised to 1.1-1.3 times that.
+    """
+    steps = probe_steps(layout)
+    if steps is None:
+        return None
+    need = max(steps) * (1.0 if _exact(layout) else RANDOM_SLACK)
+    if need <= layout.max_steps:
+        return layout
+    budget = int(math.ceil(need * rng.uniform(1.1, 1.3)))
+    return layout.with_changes(max_steps=budget) if budget <= max(MAX_BUDGET, layout.max_steps) else None
+
+
 def mutate_env(source: str, rng: np.random.Generator) -> tuple[str, str]:
     """A mutated copy of the environment program ``source`` and a one-line description.
 
@@ -216,8 +463,14 @@ def mutate_env(source: str, rng: np.random.Generator) -> tuple[str, str]:
     else raises ValueError saying so. Deterministic given ``rng``'s state.
     """
     layout = read_layout(source)
-    for k in rng.permutation(len(OPERATORS)):
+    for k in rng.choice(len(OPERATORS), size=len(OPERATORS), replace=False, p=_CHANCES):
         result = OPERATORS[k](layout, rng)
-        if result is not None and result[0] != layout and connected(result[0]):
-            return write_layout(source, result[0]), result[1]
-    raise ValueError("no mutation operator applies to this layout while keeping its free space connected")
+        if result is None or result[0] == layout or not within_caps(result[0], layout) or not connected(result[0]):
+            continue
+        fitted = fit_budget(result[0], rng)
+        if fitted is None:
+            continue
+        note = result[1] if fitted.max_steps == result[0].max_steps else f"{result[1]} (max_steps -> {fitted.max_steps})"
+        return write_layout(source, fitted), note
+    raise ValueError("no mutation operator applies to this layout while keeping it connected, solvable and "
+                     "within the size caps")

@@ -27,8 +27,10 @@ Navigation policy building blocks (policies.pygame_nav.blocks), selected by a pr
 - sliding (SLIDE = True): a move that would overlap an obstacle is turned by 25..100 degrees either
   way until it fits (the step length is learned from past moves).
 - oscillation damping (DAMPING = d): blend d of the previous velocity into the new one.
+- arrival (ARRIVE = True): within one step of the goal centre, shorten the move to land on it, so
+  the disc fits goal zones barely wider than itself.
 Mutations (policies.pygame_nav.mutations.mutate_policy) switch the planner, toggle lookahead,
-replanning, stuck detection, sliding and damping, and rescale GRID_CELL, MARGIN, WAYPOINT_TOL and
+replanning, stuck detection, sliding, arrival and damping, and rescale GRID_CELL, MARGIN, WAYPOINT_TOL and
 WALL_TURN."""
 
 __all__ = ["BUILDING_BLOCKS_DOC", "SEED_POLICY", "Genome", "policy_program", "read_genome"]

@@ -23,6 +23,7 @@ SLIDE = False
 DAMPING = 0.0
 WALL_TURN = 30.0
 WAYPOINT_TOL = 8.0
+ARRIVE = False
 
 _MEMORY = {}
 
@@ -215,6 +216,12 @@ def damp(mem, velocity):
     return blended / norm * math.hypot(velocity[0], velocity[1]) if norm > 1e-9 else velocity
 
 
+def arrive(mem, pos, goal, velocity):
+    """Within one step of the goal centre, shorten the move so that it lands on the centre."""
+    distance, reach = math.hypot(goal[0] - pos[0], goal[1] - pos[1]), step_length(mem)
+    return velocity * (distance / reach) if distance < reach else velocity
+
+
 def learn_speed(mem, pos):
     """Learn the step length from the last move (position change over the velocity asked for)."""
     last, asked = mem.get("pos"), mem.get("velocity")
@@ -229,9 +236,9 @@ def policy(obs):
     """The velocity (vx, vy) for this step, composed from the blocks selected by the genome."""
     mem = episode_memory(obs)
     pos = np.asarray(obs["agent_pos"], dtype=float)
-    if SLIDE or STUCK_WINDOW or PLANNER == "wall_follow":
+    if SLIDE or STUCK_WINDOW or ARRIVE or PLANNER == "wall_follow":
         learn_speed(mem, pos)
-    target = goal_centre(obs)
+    goal = target = goal_centre(obs)
     if PLANNER == "astar":
         target = planned_target(obs, mem, pos, target)
     if PLANNER == "wall_follow":
@@ -244,5 +251,7 @@ def policy(obs):
         velocity = slide(obs, mem, pos, velocity)
     if DAMPING:
         velocity = damp(mem, velocity)
+    if ARRIVE:
+        velocity = arrive(mem, pos, goal, velocity)
     mem["velocity"] = velocity
     return float(velocity[0]), float(velocity[1])

@@ -43,6 +43,11 @@ def toggle_slide(genome: Genome, rng):
     return replace(genome, slide=not genome.slide), f"slide {genome.slide} -> {not genome.slide}"
 
 
+def toggle_arrive(genome: Genome, rng):
+    """Turn slowing down on arrival at the goal centre on or off."""
+    return replace(genome, arrive=not genome.arrive), f"arrive {genome.arrive} -> {not genome.arrive}"
+
+
 def set_damping(genome: Genome, rng):
     """Set oscillation damping to 0 or a share in [0.2, 0.7]."""
     value = 0.0 if genome.damping else round(float(rng.uniform(0.2, 0.7)), 2)
@@ -61,7 +66,7 @@ def _scale(name: str, low: float, high: float, digits: int = 1):
     return operator
 
 
-OPERATORS = (switch_planner, toggle_lookahead, toggle_replanning, toggle_stuck, toggle_slide, set_damping,
+OPERATORS = (switch_planner, toggle_lookahead, toggle_replanning, toggle_stuck, toggle_slide, toggle_arrive, set_damping,
              _scale("grid_cell", 3.0, 20.0), _scale("margin", 0.0, 12.0), _scale("waypoint_tol", 2.0, 30.0),
              _scale("wall_turn", 5.0, 90.0, 0))
 

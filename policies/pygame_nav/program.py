@@ -42,6 +42,8 @@ class Genome:
     """Degrees per turn when wall following."""
     waypoint_tol: float = 8.0
     """Distance at which a waypoint counts as reached, px."""
+    arrive: bool = False
+    """Shorten the last move so that it lands on the goal centre (small goal zones)."""
 
     def __post_init__(self):
         if self.planner not in PLANNERS:
@@ -74,10 +76,14 @@ class Genome:
             parts.append("sliding around rejected moves")
         if self.damping:
             parts.append(f"damping {self.damping:g}")
+        if self.arrive:
+            parts.append("slowing down on arrival")
         return ", ".join(parts)
 
 
 CONSTANTS = tuple(f.name.upper() for f in fields(Genome))
+OPTIONAL = frozenset({"ARRIVE"})
+"""Genes added after the first programs were archived: a program without them takes the default."""
 
 
 class _Specialise(ast.NodeTransformer):
@@ -140,7 +146,7 @@ def read_genome(source: str) -> Genome:
                 values[node.targets[0].id.lower()] = ast.literal_eval(node.value)
             except ValueError as exc:
                 raise ValueError(f"{node.targets[0].id} must be a literal, got {ast.unparse(node.value)!r}") from exc
-    missing = [name for name in CONSTANTS if name.lower() not in values]
+    missing = [name for name in CONSTANTS if name.lower() not in values and name not in OPTIONAL]
     if missing:
         raise ValueError("not a genome policy program (built by policies.pygame_nav.program): "
                          f"it does not assign {', '.join(missing)} at module level")

@@ -25,16 +25,20 @@ def chain(source, seed, length):
 
 
 def test_mutations_are_deterministic_given_the_generator():
-    assert chain(SEED_ENV, 7, 6) == chain(SEED_ENV, 7, 6)
-    assert chain(SEED_ENV, 7, 6) != chain(SEED_ENV, 8, 6)
+    assert chain(SEED_ENV, 7, 3) == chain(SEED_ENV, 7, 3)
+    assert chain(SEED_ENV, 7, 3) != chain(SEED_ENV, 8, 3)
 
 
 @pytest.mark.parametrize("seed", [0, 1])
-def test_chains_stay_valid_connected_and_feasible(seed):
-    for source, description in chain(SEED_ENV, seed, 12):
+def test_chains_stay_valid_connected_feasible_and_within_the_caps(seed):
+    from envs.pygame_nav.mutations import MAX_BUDGET, MAX_HEIGHT, MAX_OBSTACLES, MAX_SCATTER, MAX_WIDTH
+    for source, description in chain(SEED_ENV, seed, 10):
         assert description and "\n" not in description
         layout = read_layout(source)
         assert connected(layout)
+        assert layout.width <= MAX_WIDTH and layout.height <= MAX_HEIGHT, description
+        assert len(layout.obstacles) <= MAX_OBSTACLES and layout.random_obstacles <= MAX_SCATTER, description
+        assert layout.max_steps <= MAX_BUDGET, description
         result = check_env(load(source), seeds=[0, 1])
         assert result.feasible, f"{description}: {result.reason}"
 
@@ -55,7 +59,7 @@ def test_dead_end_faces_a_fixed_start_and_bars_leave_a_gap():
     assert "open left" in description and len(trap.obstacles) == 3
     narrow, description = add_bottleneck(layout, np.random.default_rng(2))
     gap = int(description.split(" px gap")[0].split()[-1])
-    assert 40 <= gap <= 46 and len(narrow.obstacles) in (1, 2)
+    assert 36 <= gap <= 44 and len(narrow.obstacles) in (1, 2)
     assert check_env(load(env_program(narrow)), seeds=[0]).feasible
 
 
@@ -70,3 +74,94 @@ def test_unrecognised_source_raises_a_clear_error():
         mutate_env("class CustomEnv:\n    pass\n", np.random.default_rng(0))
     with pytest.raises(ValueError, match="does not parse"):
         mutate_env("def (", np.random.default_rng(0))
+
+
+def test_growth_beyond_a_cap_is_refused_but_a_big_parent_keeps_its_size():
+    from envs.pygame_nav.mutations import MAX_OBSTACLES, within_caps
+    full = Layout(obstacles=tuple((10 * k, 0, 5, 5) for k in range(MAX_OBSTACLES)))
+    assert not within_caps(full.with_changes(obstacles=full.obstacles + ((700, 500, 5, 5),)), full)
+    big = level("tiled_maze", 0)
+    assert within_caps(big, big) and not within_caps(big.with_changes(width=big.width + 1), big)
+
+
+def test_squeeze_leaves_a_passage_a_few_pixels_wider_than_the_agent():
+    from envs.pygame_nav.mutations import squeeze_passage
+    layout = Layout(obstacles=((300, 200, 50, 50), (500, 200, 50, 50)))
+    widths = set()
+    for seed in range(12):
+        out = squeeze_passage(layout, np.random.default_rng(seed))
+        if out is None:
+            continue
+        stretched = out[0].obstacles[-1]
+        other = out[0].obstacles[0]
+        left, right = sorted([stretched, other])
+        facing = max(left[1], right[1]) < min(left[1] + left[3], right[1] + right[3])
+        gaps = [right[0] - left[0] - left[2]] if facing else []
+        gaps += [stretched[1], 600 - stretched[1] - stretched[3], stretched[0], 800 - stretched[0] - stretched[2]]
+        width = int(out[1].split("leaving ")[1].split()[0])
+        assert 36 <= width <= 46 and width in gaps, out[1]
+        widths.add(width)
+    assert len(widths) >= 2
+
+
+def test_tighten_budget_cuts_to_just_above_the_shortest_path_and_stays_feasible():
+    from envs.pygame_nav.mutations import probe_steps, tighten_budget
+    layout = level("bug_trap", 3)
+    steps = probe_steps(layout)
+    assert len(steps) == 1  # fixed start and goal, nothing scattered: every reset is the same level
+    tight, description = tighten_budget(layout, np.random.default_rng(0))
+    assert 1.03 * steps[0] <= tight.max_steps <= 1.2 * steps[0] + 1, description
+    assert check_env(load(env_program(tight)), seeds=[0]).feasible
+    assert tighten_budget(tight.with_changes(start=None), np.random.default_rng(0)) is None  # resets differ
+    assert tighten_budget(tight.with_changes(max_steps=int(steps[0])), np.random.default_rng(0)) is None
+
+
+def test_a_change_that_lengthens_the_route_raises_a_tight_budget():
+    from envs.pygame_nav.mutations import fit_budget, probe_steps
+    open_level = Layout(start=(100.0, 300.0), goal=(700.0, 300.0), min_start_goal=0.0, max_steps=110)
+    walled = open_level.with_changes(obstacles=((390, 0, 20, 520),))
+    assert max(probe_steps(walled)) > 110
+    fitted = fit_budget(walled, np.random.default_rng(0))
+    assert 1.1 * max(probe_steps(walled)) <= fitted.max_steps + 1
+    assert check_env(load(env_program(fitted)), seeds=[0]).feasible
+    assert fit_budget(open_level, np.random.default_rng(0)) == open_level
+    loose = fit_budget(open_level.with_changes(start=None, goal=None, min_start_goal=400.0, max_steps=60), np.random.default_rng(0))
+    assert loose.max_steps >= 1.5 * max(probe_steps(loose))  # random ends: room for routes the probes missed
+    assert fit_budget(open_level.with_changes(obstacles=((390, 0, 20, 600),)), np.random.default_rng(0)) is None
+
+
+def test_maze_snaps_fixed_ends_to_cells_and_is_feasible():
+    from envs.pygame_nav.mutations import add_maze
+    layout = Layout(start=(60.0, 60.0), goal=(740.0, 540.0), min_start_goal=0.0, max_steps=1500)
+    maze, description = add_maze(layout, np.random.default_rng(4))
+    cols, rows = (int(v) for v in description.split()[1].split("x"))
+    assert maze.start == (800 / cols / 2, 600 / rows / 2) and maze.goal == (800 - 800 / cols / 2, 600 - 600 / rows / 2)
+    assert len(maze.obstacles) == (cols - 1) * (rows - 1) and connected(maze)
+    result = check_env(load(env_program(maze)), seeds=[0])
+    assert result.feasible and result.measures["path_length"] > 680
+
+
+def test_shrink_goal_stops_two_pixels_wider_than_the_agent():
+    from envs.pygame_nav.mutations import shrink_goal
+    layout, rng = Layout(), np.random.default_rng(0)
+    for _ in range(12):
+        out = shrink_goal(layout, rng)
+        if out is None:
+            break
+        layout = out[0]
+    assert layout.goal_size == (32.0, 32.0) and shrink_goal(layout, rng) is None
+
+
+def test_difficulty_measure_is_a_measure_of_check_env():
+    from envs import pygame_nav
+    assert pygame_nav.DIFFICULTY_MEASURE in check_env(load(SEED_ENV), seeds=[0]).measures
+
+
+def test_trap_series_puts_traps_between_fixed_ends_open_toward_the_start():
+    from envs.pygame_nav.mutations import add_trap_series
+    layout = Layout(start=(60.0, 300.0), goal=(740.0, 300.0), min_start_goal=0.0)
+    traps, description = add_trap_series(layout, np.random.default_rng(0))
+    made = int(description.split()[2])
+    assert made >= 2 and len(traps.obstacles) == 3 * made and connected(traps)
+    assert all(60 < x < 740 for x, y, w, h in traps.obstacles)
+    assert check_env(load(env_program(traps)), seeds=[0]).feasible

@@ -1,6 +1,7 @@
 """Navigation policies: the seed, genome programs composed from blocks, and their mutations."""
 import ast
 import types
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -90,7 +91,7 @@ def test_every_operator_is_documented_and_changes_the_genome():
         out = operator(PLANNER, rng)
         assert out is None or (out[0] != PLANNER and out[1])
     for gene in ("PLANNER", "GRID_CELL", "MARGIN", "LOOKAHEAD", "REPLAN_EVERY", "STUCK_WINDOW", "SLIDE", "DAMPING",
-                 "WALL_TURN", "WAYPOINT_TOL"):
+                 "WALL_TURN", "WAYPOINT_TOL", "ARRIVE"):
         assert gene in BUILDING_BLOCKS_DOC
 
 
@@ -99,3 +100,24 @@ def test_unrecognised_policy_source_raises_a_clear_error():
         mutate_policy("def policy(obs):\n    return (1.0, 0.0)\n", np.random.default_rng(0))
     with pytest.raises(ValueError, match="must be a literal"):
         read_genome(SEED_POLICY.replace("PLANNER = 'straight'", "PLANNER = str(1)"))
+
+
+def test_arrival_lands_in_a_goal_zone_barely_wider_than_the_agent():
+    from envs.pygame_nav.program import Layout, env_program
+    # Full 6 px steps from x=100 visit 700 and 706, both 3 px off a goal centre at 703 whose zone
+    # leaves the disc 1 px of play: pursuit oscillates forever, arrival lands on the centre.
+    env = load(env_program(Layout(start=(100.0, 300.0), goal=(703.0, 300.0), goal_size=(32, 32),
+                                  min_start_goal=0.0, max_steps=300)))
+    for genome in (Genome(), Genome(planner="astar", slide=True)):
+        assert not run_episode(env, load(policy_program(genome)), seed=0).success
+        arriving = run_episode(env, load(policy_program(replace(genome, arrive=True))), seed=0)
+        assert arriving.success and arriving.steps < 120
+
+
+def test_programs_written_before_the_arrive_gene_still_read():
+    source = policy_program(PLANNER)
+    tree = ast.parse(source)
+    tree.body = [node for node in tree.body if not (isinstance(node, ast.Assign) and node.targets[0].id == "ARRIVE")]
+    assert read_genome(ast.unparse(tree)) == PLANNER
+    source, _ = mutate_policy(ast.unparse(tree), np.random.default_rng(0))
+    assert read_genome(source) != PLANNER
