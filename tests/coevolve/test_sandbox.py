@@ -81,6 +81,7 @@ def test_per_job_limit_overrides_pool_limit(pool):
 
 def test_episodes_spread_over_workers(pool):
     slow = "import time\ndef policy(seed):\n    time.sleep(0.4)\n    return seed % 2\n"
+    pool.run([episode(GOOD, i) for i in range(4)])  # both workers started (not timed)
     start = time.monotonic()
     results = pool.run([episode(slow, i) for i in range(4)])
     assert all(r.value is not None for r in results)
