@@ -56,8 +56,9 @@ def run_iteration(state: RunState, t: int) -> dict:
 def choose_environment(state: RunState, t: int, weights: np.ndarray):
     """Step 1: the accepted candidate with the lowest MSNE-mixture success (None if none).
 
-    Ties (say, every candidate defeats the mixture) go to the lower mixture return, then to the
-    simpler level by the domain's difficulty measure, so the curriculum does not jump ahead.
+    Ties go to the lower mixture return, then by the domain's difficulty measure: to the simpler
+    level when the mixture fails every tied candidate (so the curriculum does not jump out of
+    reach), to the harder one otherwise (so it does not stall when the mixture solves them all).
     """
     support = [i for i, w in enumerate(weights) if w > 1e-9]
     mixture = {state.payoffs.policy_labels[i]: (float(weights[i]),
@@ -76,10 +77,16 @@ def choose_environment(state: RunState, t: int, weights: np.ndarray):
         c["mixture_success"] = sum(weights[i] * cell.success_rate for i, cell in zip(support, chunk))
         c["mixture_return"] = sum(weights[i] * cell.mean_return for i, cell in zip(support, chunk))
     difficulty = getattr(state.domain.envs, "DIFFICULTY_MEASURE", None)
-    chosen = min(accepted, key=lambda c: (c["mixture_success"], c["mixture_return"],
-                                          c["measures"].get(difficulty, 0)))
+    chosen = min(accepted, key=lambda c: env_preference(c, difficulty))
     chosen["status"] = "chosen"
     return chosen, candidates
+
+
+def env_preference(candidate: dict, difficulty: str | None) -> tuple:
+    """Sort key of environment candidates: the environment player's best response first."""
+    level = candidate["measures"].get(difficulty, 0)
+    return (candidate["mixture_success"], candidate["mixture_return"],
+            level if candidate["mixture_success"] == 0 else -level)
 
 
 def choose_policy(state: RunState, t: int, env: Program, weights: np.ndarray):

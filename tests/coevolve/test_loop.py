@@ -85,3 +85,17 @@ def test_sigkill_then_resume_gives_the_uninterrupted_archive(tmp_path):
         resumed = _run_cli(["resume", root, "--quiet"], env)
         assert resumed.wait(timeout=120) == 0, resumed.stderr.read().decode()
         assert _archive(root) == expected, f"kill after {delay} s"
+
+
+def test_environment_ties_go_simpler_when_unsolved_and_harder_when_solved():
+    from coevolve.loop import env_preference
+
+    def candidate(success, level, ret=0.0):
+        return {"mixture_success": success, "mixture_return": ret, "measures": {"path": level}}
+
+    unsolved = [candidate(0.0, 30), candidate(0.0, 10), candidate(0.0, 20)]
+    solved = [candidate(1.0, 30, 1.0), candidate(1.0, 50, 1.0), candidate(1.0, 10, 1.0)]
+    assert min(unsolved, key=lambda c: env_preference(c, "path"))["measures"]["path"] == 10
+    assert min(solved, key=lambda c: env_preference(c, "path"))["measures"]["path"] == 50
+    mixed = [candidate(0.5, 10), candidate(0.2, 90), candidate(0.2, 40, ret=0.1)]
+    assert min(mixed, key=lambda c: env_preference(c, "path"))["measures"]["path"] == 90
