@@ -55,9 +55,9 @@ class RunState:
     @classmethod
     def create(cls, config: RunConfig, root: str, **kwargs) -> "RunState":
         """A new run in ``root`` (which must not hold a run yet)."""
-        get_domain(config.domain)  # a bad domain is a user error before anything is written
+        # a bad domain, designer or executor is a user error before anything is written
         designer = make_designer(config.designer, get_domain(config.domain), config)
-        executor = kwargs.pop("executor", None) or executor_for(config)  # so is a bad executor
+        executor = kwargs.pop("executor", None) or executor_for(config)
         try:
             store = RunStore(root)
             store.create(config.to_dict())
