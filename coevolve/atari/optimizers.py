@@ -82,8 +82,8 @@ class OfflineOptimizer:
                 try:
                     source, note = crossover(source, others[int(rng.integers(len(others)))], rng)
                     notes.append(note)
-                except ValueError:
-                    pass
+                except ValueError as exc:  # no compatible function pair: mutate alone
+                    notes.append(f"crossover refused: {exc}")
             while True:
                 source, note = mutate_policy(source, rng, OBJECTS[self.game],
                                              PRIMITIVES[self.game], strength)

@@ -69,9 +69,9 @@ def read_level(env: MiniGridEnv) -> Level:
     kinds, refs, doors, keys, goals = [], [], [], [], []
     walls = lava = 0
     for index, obj in enumerate(env.grid.grid):
-        kind, ref = FREE, -1
+        ref = -1
         if obj is None:
-            pass
+            kind = FREE
         elif obj.type == "goal":
             kind = GOAL
             goals.append(index)
@@ -86,6 +86,8 @@ def read_level(env: MiniGridEnv) -> Level:
         elif not obj.can_overlap():
             kind = BLOCK
             walls += obj.type == "wall"
+        else:
+            kind = FREE  # open doors, floor and other cells the agent can stand on
         kinds.append(kind)
         refs.append(ref)
     start = _start_cell(env, width, height, kinds)
