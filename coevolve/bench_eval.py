@@ -22,7 +22,7 @@ import os
 import time
 from dataclasses import dataclass
 
-from coevolve._worker import load_program
+from coevolve.sandbox.jobs import load_program
 from coevolve.domains import DOMAINS, get_domain
 from coevolve.errors import UserInputError
 from coevolve.evaluate import Evaluator, episode_seed

@@ -35,7 +35,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+REPLY_TYPES: dict[str, type] = {}
+"""Frozen dataclasses a sandboxed job may return, by class name (see :func:`reply_type`)."""
 
+
+def reply_type(cls: type) -> type:
+    """Register a frozen dataclass as a value a sandboxed job may send back to the harness.
+
+    Replies travel as plain data (JSON), never as pickles; the harness rebuilds only classes
+    registered here, and checks each field against its annotation.
+    """
+    if REPLY_TYPES.setdefault(cls.__name__, cls) is not cls:
+        raise ValueError(f"another reply type is already called {cls.__name__}")
+    return cls
+
+
+@reply_type
 @dataclass(frozen=True)
 class EpisodeResult:
     """What one episode of a policy in an environment produced."""
@@ -54,6 +69,7 @@ class EpisodeResult:
     """Optional compact trace (positions, actions, ...) when requested with ``trace=True``."""
 
 
+@reply_type
 @dataclass(frozen=True)
 class LevelCheck:
     """Result of a domain's feasibility check of an environment program."""

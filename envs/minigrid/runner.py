@@ -20,7 +20,7 @@ from minigrid.core.grid import Grid
 from minigrid.core.world_object import Ball, Box, Floor, Goal, Key, Lava, Wall
 from minigrid.minigrid_env import MiniGridEnv
 
-from envs.api import EpisodeResult
+from envs.api import EpisodeResult, reply_type
 
 N_ACTIONS = 6
 ACTION_NAMES = ("left", "right", "forward", "pickup", "drop", "toggle")
@@ -30,6 +30,7 @@ TRACE_TAIL = 60
 _EMPTY_CELL = (1, 0, 0)
 
 
+@reply_type
 @dataclass(frozen=True)
 class EpisodeTrace:
     """A compact record of one episode, for feedback to a policy designer and for renders."""

@@ -7,13 +7,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from envs.api import EpisodeResult, ProgramError
+from envs.api import EpisodeResult, ProgramError, reply_type
 from envs.pygame_nav.contract import finite_pair, goal_rect, make_env, reset_env, step_env
 
 TRACE_CAP = 2000
 """Most positions a trace keeps; longer episodes are subsampled evenly (first and last kept)."""
 
 
+@reply_type
 @dataclass(frozen=True)
 class NavTrace:
     """A compact trajectory of one episode."""

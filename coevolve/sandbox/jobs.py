@@ -1,0 +1,78 @@
+"""Running one job inside a program process: fresh program modules, one call, a plain reply.
+
+A job is ``(module, function, env_source, policy_source, kwargs)``: each given source is executed
+into a fresh module object and ``module.function(env_module, policy_module, **kwargs)`` is
+called (trailing ``None`` modules are left out, so ``check_env(env_module, **kwargs)`` works).
+"""
+from __future__ import annotations
+
+import builtins
+import hashlib
+import importlib
+import linecache
+import sys
+import types
+
+from coevolve.sandbox import codec
+
+PROGRAM_MODULES = ("env_program", "policy_program")
+"""Module names the two programs of a job are executed as."""
+_compiled: dict[str, types.CodeType] = {}
+
+
+def load_program(source: str, filename: str) -> types.ModuleType:
+    """Execute ``source`` into a fresh module named after ``filename`` (without .py)."""
+    key = hashlib.sha256(source.encode()).hexdigest()
+    code = _compiled.get(key)
+    if code is None:
+        code = compile(source, filename, "exec")
+        _compiled[key] = code
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    module = types.ModuleType(filename[:-3])
+    module.__dict__["__builtins__"] = builtins
+    module.__file__ = filename
+    sys.modules[module.__name__] = module  # dataclasses and friends look modules up by name
+    exec(code, module.__dict__)
+    return module
+
+
+def run_job(job: tuple) -> bytes:
+    """Run one job and return its encoded reply; never raises."""
+    module_name, function_name, env_source, policy_source, kwargs = job
+    try:
+        function = getattr(importlib.import_module(module_name), function_name)
+        env_module = None if env_source is None else load_program(env_source, "env_program.py")
+        policy_module = (None if policy_source is None
+                         else load_program(policy_source, "policy_program.py"))
+        modules = [env_module, policy_module]
+        while modules and modules[-1] is None:  # check_env(env_module, ...) takes one module
+            modules.pop()
+        reply = ["ok", function(*modules, **kwargs)]
+    except BaseException as exc:  # the program may raise anything, SystemExit included
+        reply = ["error", describe(exc)]
+    finally:
+        for name in PROGRAM_MODULES:
+            sys.modules.pop(name, None)
+    try:
+        data = codec.encode(reply)
+    except BaseException as exc:
+        data = codec.encode(["error", f"result could not be sent back: {describe(exc)}"])
+    if len(data) > codec.REPLY_LIMIT:
+        data = codec.encode(["error", f"result of {len(data)} bytes exceeds the "
+                                      f"{codec.REPLY_LIMIT} byte reply limit"])
+    return data
+
+
+def describe(exc: BaseException) -> str:
+    """``ExceptionType: message`` plus the innermost program line, kept short."""
+    try:
+        text = f"{type(exc).__name__}: {exc}"[:500]
+    except BaseException:  # a program-defined exception whose __str__ raises
+        text = type(exc).__name__
+    tb = exc.__traceback__
+    where = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.endswith("_program.py"):
+            where = f"{tb.tb_frame.f_code.co_filename}, line {tb.tb_lineno}"
+        tb = tb.tb_next
+    return f"{text} ({where})" if where else text
