@@ -32,7 +32,9 @@ class RunConfig:
     episode_seconds: float = 0.0
     """Wall-clock limit of one episode; 0 uses the domain's generous default."""
     memory_mb: int = 4096
-    """Address-space limit of each worker process, in MiB."""
+    """Address-space limit of each program process, in MiB."""
+    sandbox: str = "auto"
+    """The wall around programs: auto (bwrap if it works here, else process, with a warning), bwrap or process; config.json records the one in force."""
     check_seeds: int = 3
     """Seeded resets a feasibility check looks at."""
     max_mutations: int = 3

@@ -1,9 +1,10 @@
 """Evaluation of (policy, environment) pairs: episodes in the sandbox, one payoff cell per pair.
 
 Episode seeds depend only on the environment, the base seed and the episode index (common random
-numbers: every policy meets the same levels). Each episode is its own sandbox job, so the
-episodes of one cell spread over all workers. Cells are cached under (policy sha256,
-environment sha256, episodes, base seed).
+numbers: every policy meets the same levels). Each episode is its own sandbox job; a cell's
+episodes run in PROCESSES_PER_CELL consecutive chunks, each chunk in one fresh program process
+(so a cell spreads over the workers, and the chunks do not depend on how many workers there
+are). Cells are cached under (policy sha256, environment sha256, episodes, base seed).
 """
 from __future__ import annotations
 
@@ -16,7 +17,11 @@ from dataclasses import asdict, dataclass
 from envs.api import EpisodeResult
 
 from coevolve.program import Program
+from coevolve.secrets import redact
 from coevolve.sandbox import Job, JobResult
+
+PROCESSES_PER_CELL = 4
+"""A cell's episodes are cut into this many chunks, each played in one fresh program process."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,12 @@ def episode_seed(env_key: str, base_seed: int, index: int) -> int:
     """The seed of episode ``index`` in environment ``env_key`` (a sha256 or a name)."""
     digest = hashlib.sha256(f"{env_key}:{base_seed}:{index}".encode()).digest()
     return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
+
+
+def episode_group(cell_key: tuple, index: int, episodes: int) -> tuple:
+    """The program process (group) episode ``index`` of a cell of ``episodes`` plays in."""
+    per_process = -(-episodes // PROCESSES_PER_CELL)
+    return (*cell_key, index // per_process)
 
 
 def as_episode(result: JobResult) -> EpisodeResult:
@@ -100,7 +111,7 @@ class ResultCache:
         self._cells[key] = cell
         if self.path:
             with open(self.path, "a", encoding="utf-8") as handle:
-                handle.write(json.dumps({"key": list(key), "cell": asdict(cell)}) + "\n")
+                handle.write(redact(json.dumps({"key": list(key), "cell": asdict(cell)})) + "\n")
                 handle.flush()
                 os.fsync(handle.fileno())
 
@@ -141,8 +152,10 @@ class Evaluator:
         kwargs = {"seed": episode_seed(env.sha256, self.seed, index), **self.options}
         if trace:
             kwargs["trace"] = True
+        group = episode_group(("trace" if trace else "play", policy.sha256, env.sha256), index,
+                              self.episodes)
         return Job(self.env_package, "run_episode", env.source, policy.source, kwargs,
-                   self.episode_seconds)
+                   self.episode_seconds, group)
 
     def evaluate(self, pairs: Sequence[tuple[Program, Program]],
                  progress: Callable[[int, int], None] | None = None) -> list[CellResult]:

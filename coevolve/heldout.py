@@ -14,6 +14,9 @@ import numpy as np
 from coevolve.evaluate import CellResult, aggregate, as_episode, episode_seed
 from coevolve.program import Program
 from coevolve.sandbox import Job
+
+EPISODES_PER_PROCESS = 25
+"""Held-out episodes of one (policy, level) played in one program process."""
 from coevolve.scores import strategy_mixtures
 
 
@@ -47,13 +50,19 @@ def evaluate_heldout(policies: list[Program], msne: np.ndarray, families, env_pa
 
 
 def _jobs(policies, mixture, family, env_package, episodes, seed) -> list[Job]:
+    """The family's episodes; the episodes of one (policy, level) share program processes,
+    EPISODES_PER_PROCESS at a time."""
     draw = np.random.default_rng([seed, int(hashlib.sha256(family.name.encode()).hexdigest()[:8], 16)])
-    jobs = []
+    jobs, played = [], {}
     for k in range(episodes):
         policy = policies[int(draw.choice(len(policies), p=mixture))]
         level = k % len(family.env_sources)
         kwargs = {"seed": episode_seed(f"{family.name}/{level}", seed, k), **family.options}
-        jobs.append(Job(env_package, "run_episode", family.env_sources[level], policy.source, kwargs))
+        pair = (family.name, policy.sha256, level)
+        played[pair] = played.get(pair, -1) + 1
+        group = ("heldout", *pair, played[pair] // EPISODES_PER_PROCESS)
+        jobs.append(Job(env_package, "run_episode", family.env_sources[level], policy.source,
+                        kwargs, group=group))
     return jobs
 
 

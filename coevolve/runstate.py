@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import time
 from collections import Counter
+from dataclasses import replace
 
 import numpy as np
 from solvers.nash import nash
@@ -58,6 +59,7 @@ class RunState:
         # a bad domain, designer or executor is a user error before anything is written
         designer = make_designer(config.designer, get_domain(config.domain), config)
         executor = kwargs.pop("executor", None) or executor_for(config)
+        config = replace(config, sandbox=getattr(executor, "sandbox_mode", config.sandbox))
         try:
             store = RunStore(root)
             store.create(config.to_dict())
@@ -290,7 +292,8 @@ def executor_for(config: RunConfig):
     domain = get_domain(config.domain)
     seconds = config.episode_seconds or domain.envs.DEFAULT_MAX_SECONDS
     return make_executor(config.executor, config.workers,
-                         Limits(seconds=seconds, memory_mb=config.memory_mb),
+                         Limits(seconds=seconds, memory_mb=config.memory_mb,
+                                sandbox=config.sandbox),
                          preload=(domain.env_package,), address=config.ray_address)
 
 

@@ -14,10 +14,12 @@ import os
 import tempfile
 
 from coevolve.errors import UserInputError
+from coevolve.secrets import redact
 
 
 def write_atomic(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename."""
+    """Write ``text`` to ``path`` through a temporary file and a rename (secrets redacted)."""
+    text = redact(text)
     folder = os.path.dirname(path) or "."
     os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))

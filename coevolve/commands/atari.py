@@ -51,6 +51,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                      help="seconds before one request is abandoned and retried (default 120)")
     parser.add_argument("--out", default=None,
                         help="run directory (default runs/atari-<game>-<seed>)")
+    parser.add_argument("--sandbox", default="auto", choices=("auto", "bwrap", "process"),
+                        help="the wall around the programs (default: auto, bwrap where it works)")
     parser.add_argument("--resume", action="store_true",
                         help="continue the run in --out from its last finished iteration")
 
@@ -88,8 +90,10 @@ def main(args: argparse.Namespace) -> int:
     designer = config.designer + (f" ({config.model})" if config.designer == "llm" else "")
     print(f"coevolve atari: {config.game}, {designer} optimiser, {config.iterations} "
           f"iterations, {config.episodes} episodes per evaluation, writing to {out}")
-    with SandboxPool(workers=config.workers, limits=Limits(seconds=600.0, memory_mb=4096),
+    with SandboxPool(workers=config.workers,
+                     limits=Limits(seconds=600.0, memory_mb=4096, sandbox=args.sandbox),
                      preload=("envs.atari",)) as pool:
+        print(f"coevolve atari: sandbox {pool.wall.describe()}")
         state = AtariRun(config, out, pool, log=lambda line: print(line, flush=True),
                          progress=True).run()
     print(f"best {state.best_mean:.1f} +- {state.best_std:.1f} after {state.iteration} "

@@ -9,7 +9,7 @@ from coevolve.errors import UserInputError
 from coevolve.evaluate import Evaluator
 from coevolve.program import Origin, Program
 from coevolve.progress import Progress
-from coevolve.sandbox import Limits, SandboxPool
+from coevolve.sandbox import MODES, Limits, SandboxPool
 
 HELP = "evaluate a policy program on an environment program"
 
@@ -23,6 +23,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--workers", type=int, default=0, help="worker processes (default: one per core)")
     parser.add_argument("--episode-seconds", type=float, default=0.0,
                         help="wall-clock limit per episode (default: the domain's)")
+    parser.add_argument("--sandbox", default="auto", choices=MODES,
+                        help="the wall around the programs (default: auto, bwrap where it works)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
@@ -47,7 +49,7 @@ def main(args) -> int:
     env = read_program(args.env, "env", domain)
     policy = read_program(args.policy, "policy", domain)
     seconds = args.episode_seconds or domain.envs.DEFAULT_MAX_SECONDS
-    with SandboxPool(args.workers or None, Limits(seconds=seconds),
+    with SandboxPool(args.workers or None, Limits(seconds=seconds, sandbox=args.sandbox),
                      preload=(domain.env_package,)) as pool:
         evaluator = Evaluator(domain.env_package, pool, args.episodes, args.seed)
         progress = Progress(quiet=args.json).counter("episodes")

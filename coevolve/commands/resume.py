@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 
-from coevolve.commands.run import report_refresher
+from coevolve.commands.run import report_refresher, sandbox_line
 from coevolve.errors import UserInputError
 from coevolve.loop import run
 from coevolve.progress import Progress
@@ -27,6 +27,7 @@ def main(args) -> int:
     try:
         done = state.next_iteration
         state.progress.message(f"coevolve: resuming {args.dir} at iteration {done}")
+        state.progress.message(f"coevolve: sandbox {sandbox_line(state.pool)}")
         run(state, state.config.iterations, report_refresher(args.report, args.dir, state))
     finally:
         state.close()

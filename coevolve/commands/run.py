@@ -30,12 +30,19 @@ def main(args) -> int:
     root = args.out or default_run_dir(config)
     state = RunState.create(config, root, progress=Progress(quiet=args.quiet))
     state.progress.message(f"coevolve: run directory {root}")
+    state.progress.message(f"coevolve: sandbox {sandbox_line(state.pool)}")
     try:
         run(state, config.iterations, report_refresher(args.report, root, state))
     finally:
         state.close()
     state.progress.message(f"coevolve: finished {config.iterations} iterations in {root}")
     return 0
+
+
+def sandbox_line(executor) -> str:
+    """The wall in force, for the progress header."""
+    wall = getattr(executor, "wall", None)
+    return wall.describe() if wall is not None else str(getattr(executor, "sandbox_mode", "?"))
 
 
 def report_refresher(wanted: bool, root: str, state):

@@ -108,6 +108,8 @@ class RayExecutor:
             except ConnectionError as exc:
                 raise UserInputError(f"cannot reach the Ray cluster at {address}: {exc}") from None
         self.size = workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
+        self.sandbox_mode = limits.sandbox
+        """The wall each actor's pool asks for (an actor resolves ``auto`` on its own node)."""
         self.limits = limits
         self.preload = tuple(preload)
         self.per_slot = per_slot

@@ -1,5 +1,8 @@
 """Splitting a batch of jobs into tasks of (policy, environment, chunk of episodes).
 
+Jobs that share a program process (``Job.group``) always travel together, so a Ray actor plays
+them in one process exactly as the local pool does.
+
 A remote task costs a round trip, so episodes travel in chunks; but a chunk must be small enough
 that a few slow (policy, environment) pairs are spread over many workers instead of keeping one
 busy while the others idle. Chunks never mix pairs.
@@ -9,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from coevolve.sandbox import Job
+from coevolve.sandbox import Job, batches_of
 
 
 def pair_of(job: Job) -> tuple:
@@ -18,9 +21,10 @@ def pair_of(job: Job) -> tuple:
 
 
 def plan_tasks(jobs: Sequence[Job], slots: int, per_slot: int = 4) -> list[list[int]]:
-    """Job indices grouped into tasks, in order.
+    """Job indices grouped into tasks.
 
-    Runs of consecutive jobs of one pair are cut into near-equal chunks of at most
+    A group of jobs that must share a program process (``Job.group``) is one task. Runs of
+    consecutive ungrouped jobs of one pair are cut into near-equal chunks of at most
     ``ceil(len(jobs) / (slots * per_slot))`` jobs, so there are about ``per_slot`` tasks per
     worker slot when there is enough work.
     """
@@ -28,11 +32,22 @@ def plan_tasks(jobs: Sequence[Job], slots: int, per_slot: int = 4) -> list[list[
         raise ValueError("slots and per_slot must be at least 1")
     size = max(1, math.ceil(len(jobs) / (slots * per_slot)))
     tasks: list[list[int]] = []
-    start = 0
-    for end in range(1, len(jobs) + 1):
-        if end == len(jobs) or pair_of(jobs[end]) != pair_of(jobs[start]):
-            pieces = math.ceil((end - start) / size)
-            bounds = [start + round(k * (end - start) / pieces) for k in range(pieces + 1)]
-            tasks.extend(list(range(a, b)) for a, b in zip(bounds, bounds[1:]))
-            start = end
+    run: list[int] = []
+
+    def cut_run():
+        if run:
+            pieces = math.ceil(len(run) / size)
+            bounds = [round(k * len(run) / pieces) for k in range(pieces + 1)]
+            tasks.extend(run[a:b] for a, b in zip(bounds, bounds[1:]))
+            run.clear()
+
+    for batch in batches_of(jobs):
+        if len(batch) > 1 or jobs[batch[0]].group is not None:
+            cut_run()
+            tasks.append(batch)
+        else:
+            if run and pair_of(jobs[run[-1]]) != pair_of(jobs[batch[0]]):
+                cut_run()
+            run.append(batch[0])
+    cut_run()
     return tasks

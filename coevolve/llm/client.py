@@ -26,6 +26,7 @@ import openai
 from coevolve.errors import UserInputError
 from coevolve.llm.budget import Budget, Usage
 from coevolve.llm.retry import FATAL, REFUSED, RETRY, RetryPolicy, classify, retry_delay
+from coevolve.secrets import redact_messages
 from coevolve.llm.transcript import (REQUEST, Transcript, public_url, read_transcript,
                                      request_key, transcript_usage)
 
@@ -201,6 +202,7 @@ class ChatClient:
             LLMUnavailable: the endpoint cannot be used, or still failed after every retry.
         """
         self.budget.reserve()
+        messages = redact_messages(messages)
         entry = {"type": REQUEST, "n": next(self._numbers), "slot": slot, "model": self.model,
                  "endpoint": self.endpoint, "key": request_key(self.model, messages),
                  "messages": messages, "time": time.time()}

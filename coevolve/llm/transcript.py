@@ -15,6 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from coevolve.errors import UserInputError
 from coevolve.llm.budget import Usage
+from coevolve.secrets import redact
 
 REQUEST = "request"
 """Entry type of a chat request and its answer."""
@@ -47,7 +48,7 @@ class Transcript:
 
     def append(self, entry: dict) -> None:
         """Write ``entry`` as one whole line."""
-        line = (json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
+        line = (redact(json.dumps(entry, ensure_ascii=False, sort_keys=True)) + "\n").encode("utf-8")
         folder = os.path.dirname(self.path)
         if folder:
             os.makedirs(folder, exist_ok=True)

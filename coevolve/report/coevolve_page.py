@@ -51,7 +51,8 @@ def coevolve_sections(data: RunData, folder: str, executor=None):
     plural = "s" if len(records) > 1 else ""
     subtitle = (f"{config['domain']} domain, {config.get('designer', '?')} designer, seed "
                 f"{config.get('seed', '?')}; {len(records)} finished iteration{plural} "
-                f"(0..{iterations[-1]}).")
+                f"(0..{iterations[-1]}); programs ran in the "
+                f"{config.get('sandbox', 'process (before sandbox modes were recorded)')} sandbox.")
     return title, subtitle, sections, notes
 
 
@@ -132,7 +133,8 @@ def _levels(data: RunData, folder: str, pages: dict, executor) -> Section:
     if own:
         seconds = (config.get("episode_seconds") or domain.envs.DEFAULT_MAX_SECONDS) + 60
         executor = SandboxPool(config.get("workers") or None,
-                               Limits(seconds=seconds, memory_mb=config.get("memory_mb", 4096)),
+                               Limits(seconds=seconds, memory_mb=config.get("memory_mb", 4096),
+                                      sandbox=config.get("sandbox", "auto")),
                                preload=(domain.env_package,))
     try:
         renders = render_archive(data.iterations, RunStore(data.root), domain.env_package,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import tempfile
 from dataclasses import dataclass
 
 from coevolve.evaluate import episode_seed
@@ -40,13 +41,19 @@ class Render:
     """Why the episode ended abnormally, or why the render failed."""
 
 
-def render_level(env_module, policy_module, *, env_package: str, seed: int, out_png: str) -> dict:
-    """Play one traced episode and render the level with its path (runs in a sandbox worker)."""
+def render_level(env_module, policy_module, *, env_package: str, seed: int) -> dict:
+    """Play one traced episode and render the level with its path (runs in a sandbox worker).
+
+    The picture comes back as PNG bytes: a worker cannot write into the run directory.
+    """
     domain = importlib.import_module(env_package)
     episode = domain.run_episode(env_module, policy_module, seed=seed, trace=True)
+    out_png = os.path.join(tempfile.gettempdir(), "render.png")
     domain.render(env_module, seed, trace_points(domain, episode.trace), out_png)
+    with open(out_png, "rb") as handle:
+        png = handle.read()
     return {"success": bool(episode.success), "steps": int(episode.steps),
-            "error": episode.error}
+            "error": episode.error, "png": png}
 
 
 def trace_points(domain, trace) -> list:
@@ -70,18 +77,29 @@ def render_archive(records, store, env_package: str, seed: int, policy_label: st
     todo = [(env, png) for env, png in levels
             if not (png in outcomes and os.path.exists(os.path.join(folder, png)))]
     jobs = [Job("coevolve.report.renders", "render_level", store.read(env["file"]), policy_source,
-                {"env_package": env_package, "seed": episode_seed(env["sha256"], seed, 0),
-                 "out_png": os.path.abspath(os.path.join(folder, png))})
+                {"env_package": env_package, "seed": episode_seed(env["sha256"], seed, 0)})
             for env, png in todo]
     for (_, png), result in zip(todo, executor.run(jobs) if jobs else []):
-        outcomes[png] = (result.value if result.error is None
-                         else {"error": f"render failed: {result.error}"})
+        outcomes[png] = _keep_render(result, os.path.join(folder, png))
     kept = {png: outcomes[png] for _, png in levels}
     write_atomic(outcomes_path, json.dumps(kept, indent=1, sort_keys=True) + "\n")
     _remove_stale(folder, set(kept))
     return [Render(env["label"], env["file"], policy_label, png, kept[png].get("success"),
                    kept[png].get("steps"), kept[png].get("error"))
             for env, png in levels]
+
+
+def _keep_render(result, path: str) -> dict:
+    """Write a render's PNG beside the report; its outcome, or why there is none."""
+    value = result.value
+    if result.error is not None:
+        return {"error": f"render failed: {result.error}"}
+    if not (isinstance(value, dict) and isinstance(value.get("png"), bytes)
+            and value["png"].startswith(b"\x89PNG")):
+        return {"error": "render failed: the worker sent no PNG"}
+    with open(path, "wb") as handle:
+        handle.write(value.pop("png"))
+    return {key: value.get(key) for key in ("success", "steps", "error")}
 
 
 def _read_outcomes(path: str) -> dict:

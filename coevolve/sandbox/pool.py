@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from coevolve.errors import UserInputError
 from coevolve.sandbox import codec, wall
 from coevolve.sandbox.zygote import HEADER
 
@@ -37,8 +38,8 @@ SEND_SECONDS = 30.0
 """How long writing a job to a worker may take."""
 
 
-class SandboxError(RuntimeError):
-    """The sandbox itself cannot work here (not a program's fault)."""
+class SandboxError(UserInputError):
+    """The sandbox itself cannot work here (not a program's fault): one line, exit status 2."""
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ class Job:
     seconds: float | None = None
     """Wall-clock limit of this job; None uses the pool's limit."""
     group: Any = None
-    """Consecutive jobs with the same (not None) group run one after another in one program
+    """Jobs with the same (not None) group run one after another, in order, in one program
     process; None gives the job a process of its own. Only jobs of the same programs should
     share a group: what one job's programs change in shared modules, the next ones see."""
 
@@ -88,13 +89,18 @@ class JobResult:
 
 
 def batches_of(jobs: Sequence[Job]) -> list[list[int]]:
-    """Job indices cut into runs of consecutive jobs that share a group (singletons otherwise)."""
+    """Job indices in batches: the jobs of one group together, in order; a singleton for each
+    job without a group. Batches are ordered by their first job."""
     batches: list[list[int]] = []
+    by_group: dict = {}
     for index, job in enumerate(jobs):
-        if batches and job.group is not None and jobs[batches[-1][-1]].group == job.group:
-            batches[-1].append(index)
-        else:
+        if job.group is None:
             batches.append([index])
+        elif job.group in by_group:
+            by_group[job.group].append(index)
+        else:
+            by_group[job.group] = [index]
+            batches.append(by_group[job.group])
     return batches
 
 
@@ -252,7 +258,7 @@ class SandboxPool:
         """What the last worker reported of its confinement (Landlock ABI, seccomp)."""
 
     @property
-    def mode(self) -> str:
+    def sandbox_mode(self) -> str:
         """The wall in force: "bwrap" or "process"."""
         return self.wall.mode
 
@@ -274,6 +280,7 @@ class SandboxPool:
 
         ``progress(index, result)`` is called as each job finishes.
         """
+        self._cover_modules({job.module for job in jobs})
         results: list[JobResult | None] = [None] * len(jobs)
         pending = deque(batches_of(jobs))
         busy: dict[int, _Worker] = {}  # fd -> worker with jobs sent
@@ -302,6 +309,13 @@ class SandboxPool:
                     self._retire(worker)
             selector.close()
         return results
+
+    def _cover_modules(self, modules: set[str]) -> None:
+        """Make the jobs' modules readable behind the wall; workers restart if the view grows."""
+        roots = wall.sandbox_roots((*self.preload, *sorted(modules)))
+        if roots != self.roots:
+            self.roots = roots
+            self.close()
 
     def _read(self, worker: _Worker, finish: "_Finisher", jobs) -> None:
         """Take in what a worker sent: its ready report, replies, or its end."""

@@ -229,8 +229,10 @@ def main(argv: list[str]) -> None:
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
-    sys.stdin = open(os.devnull)
-    sys.stdout = sys.stderr = open(os.devnull, "w")
+    os.close(devnull)
+    sys.stdin = open(0, closefd=False)  # fds 0-2 are /dev/null, the only ones a program keeps
+    sys.stdout = open(1, "w", closefd=False)
+    sys.stderr = open(2, "w", closefd=False)
     sys.setrecursionlimit(10_000)
     confine.set_undumpable()
     zygote = Zygote(memory_mb, channel_in, channel_out)

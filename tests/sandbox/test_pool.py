@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from coevolve.sandbox import Job, Limits, SandboxPool, scrubbed_environment
+from coevolve.sandbox import Job, Limits, SandboxPool, worker_environment
 from coevolve.validate import validate_source
 
 HERE = os.path.dirname(__file__)
@@ -16,20 +16,21 @@ HOSTILE = {
     "unbounded recursion": ("def policy(seed):\n    return policy(seed)\n", "RecursionError"),
     "exception": ("def policy(seed):\n    raise ValueError('boom')\n", "ValueError: boom"),
     "sys.exit": ("import sys\ndef policy(seed):\n    sys.exit(3)\n", "SystemExit: 3"),
-    "os._exit kills the worker": ("import os\ndef policy(seed):\n    os._exit(7)\n",
-                                  "worker died: exit status 7"),
+    "os._exit ends the program process": ("import os\ndef policy(seed):\n    os._exit(7)\n",
+                                          "program process exited with status 7"),
     "segfault": ("import ctypes\ndef policy(seed):\n    return ctypes.string_at(0)\n",
-                 "worker died: signal SIGSEGV"),
+                 "program process died: signal SIGSEGV"),
     "slow import": ("import time\ntime.sleep(10)\ndef policy(seed):\n    return 0\n",
                     "timeout after"),
 }
 
 
-@pytest.fixture(scope="module")
-def pool():
+@pytest.fixture(scope="module", params=["bwrap", "process"])
+def pool(request):
     import sys
     sys.path.insert(0, HERE)
-    with SandboxPool(workers=2, limits=Limits(seconds=3.0, memory_mb=1024)) as pool:
+    with SandboxPool(workers=2, limits=Limits(seconds=3.0, memory_mb=1024, sandbox=request.param),
+                     preload=("toy_domain",)) as pool:
         yield pool
     sys.path.remove(HERE)
 
@@ -66,10 +67,10 @@ def test_api_keys_are_scrubbed(pool, monkeypatch):
     monkeypatch.setenv("HARMLESS", "yes")
     source = ("import os\ndef result():\n    return {k: v for k, v in os.environ.items()"
               " if k in ('OPENAI_API_KEY', 'OPENAI_BASE_URL', 'MY_SERVICE_TOKEN', 'HARMLESS')}\n")
-    with SandboxPool(workers=1, limits=Limits(seconds=10)) as fresh:
+    with SandboxPool(workers=1, limits=Limits(seconds=10, sandbox=pool.sandbox_mode)) as fresh:
         seen = fresh.run([Job("toy_domain", "call", None, source)])[0].value
     assert seen == {"HARMLESS": "yes"}
-    assert "OPENAI_API_KEY" not in scrubbed_environment()
+    assert "OPENAI_API_KEY" not in worker_environment([])
 
 
 def test_per_job_limit_overrides_pool_limit(pool):
@@ -91,6 +92,26 @@ def test_episodes_spread_over_workers(pool):
 def test_results_come_back_in_job_order(pool):
     results = pool.run([episode(GOOD, seed) for seed in range(50)])
     assert [r.value.ret for r in results] == [float(seed % 2) for seed in range(50)]
+
+
+def test_a_group_shares_one_process_and_a_failure_restarts_the_rest():
+    """Jobs of one group see each other's module changes; after a crash the rest go on fresh."""
+    import sys
+    sys.path.insert(0, HERE)
+    counter = ("import collections\ndef result():\n    collections.seen = getattr(collections, 'seen', 0) + 1\n"
+               "    return collections.seen\n")
+    crash = "import os\ndef result():\n    os._exit(1)\n"
+    jobs = [Job("toy_domain", "call", None, counter, group="a"),
+            Job("toy_domain", "call", None, counter, group="a"),
+            Job("toy_domain", "call", None, crash, group="a"),
+            Job("toy_domain", "call", None, counter, group="a"),
+            Job("toy_domain", "call", None, counter, group="b"),
+            Job("toy_domain", "call", None, counter)]
+    with SandboxPool(workers=1, limits=Limits(seconds=10)) as one:
+        results = one.run(jobs)
+    sys.path.remove(HERE)
+    assert [r.value for r in results] == [1, 2, None, 1, 1, 1]
+    assert "exited with status 1" in results[2].error
 
 
 @pytest.mark.parametrize("source, fragment", [
