@@ -110,9 +110,9 @@ _warned: set[str] = set()
 class _Worker:
     """One zygote and the batches sent to it: the first is running, the next waits in the pipe."""
 
-    def __init__(self, limits: Limits, preload: Sequence[str], mode: str, roots: list[str]):
-        command = [sys.executable, "-m", "coevolve.sandbox.zygote", str(limits.memory_mb),
-                   *preload]
+    def __init__(self, limits: Limits, preload: Sequence[str], mode: str, roots: list[str],
+                 module: str):
+        command = [sys.executable, "-m", module, str(limits.memory_mb), *preload]
         environment = wall.worker_environment(roots)
         if mode == "bwrap":
             command = wall.bwrap_command(roots, command)
@@ -238,19 +238,21 @@ class SandboxPool:
         limits: time and memory limits, and the wall (``limits.sandbox``).
         preload: modules each worker imports at start-up (e.g. "envs.minigrid"), so that slow
             imports are not charged to the first job.
+        worker_module: the worker's main module (tests swap in one that misbehaves).
     """
 
     def __init__(self, workers: int | None = None, limits: Limits = Limits(),
-                 preload: Sequence[str] = ()):
+                 preload: Sequence[str] = (), worker_module: str = "coevolve.sandbox.zygote"):
         self.size = max(1, workers or os.cpu_count() or 1)
         self.limits = limits
         self.preload = tuple(preload)
+        self.worker_module = worker_module
         self.wall = wall.resolve(limits.sandbox, self.preload)
         warning = wall.fallback_warning(self.wall)
         if warning and warning not in _warned:
             _warned.add(warning)
             print(warning, file=sys.stderr)
-        self.roots = wall.sandbox_roots(self.preload)
+        self.roots = wall.sandbox_roots((*self.preload, worker_module))
         self._workers: list[_Worker] = []
         self.replaced = 0
         """How many workers were killed and replaced (hung or broken workers)."""
@@ -312,7 +314,7 @@ class SandboxPool:
 
     def _cover_modules(self, modules: set[str]) -> None:
         """Make the jobs' modules readable behind the wall; workers restart if the view grows."""
-        roots = wall.sandbox_roots((*self.preload, *sorted(modules)))
+        roots = wall.sandbox_roots((*self.preload, self.worker_module, *sorted(modules)))
         if roots != self.roots:
             self.roots = roots
             self.close()
@@ -393,7 +395,8 @@ class SandboxPool:
                 return worker
         if len(self._workers) >= self.size:
             return None
-        worker = _Worker(self.limits, self.preload, self.wall.mode, self.roots)
+        worker = _Worker(self.limits, self.preload, self.wall.mode, self.roots,
+                         self.worker_module)
         self._workers.append(worker)
         return worker
 
