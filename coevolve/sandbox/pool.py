@@ -26,7 +26,7 @@ from typing import Any
 
 from coevolve.errors import UserInputError
 from coevolve.sandbox import codec, wall
-from coevolve.sandbox.zygote import HEADER
+from coevolve.sandbox.zygote import HEADER, JOB_ID
 
 START_SECONDS = 120.0
 """How long a new worker may take to import its preloaded modules before it counts as broken."""
@@ -138,7 +138,7 @@ class _Worker:
 
     def send(self, batch: list[int], jobs: Sequence[Job], default_seconds: float) -> None:
         """Send one batch; raises OSError if the worker does not take it in time."""
-        payload = _payload([jobs[i] for i in batch], default_seconds)
+        payload = _payload(batch, jobs, default_seconds)
         view = memoryview(HEADER.pack(len(payload)) + payload)
         limit = time.monotonic() + SEND_SECONDS
         while view:
@@ -334,16 +334,16 @@ class SandboxPool:
                 if worker.jobs:
                     worker.start_clock(jobs, self.limits.seconds)
                 continue
+            if len(frame) < JOB_ID.size or not worker.jobs or \
+                    JOB_ID.unpack(frame[:JOB_ID.size])[0] != worker.jobs[0]:
+                finish.fail_worker(worker, "worker sent a reply nobody asked for")
+                return
             try:
-                status, value = codec.decode(frame)
+                status, value = codec.decode(frame[JOB_ID.size:])
             except codec.MalformedReply as exc:
                 finish.fail_worker(worker, f"malformed reply: {exc}")
                 return
-            if worker.jobs:
-                finish.answer(worker, status, value)
-            else:
-                finish.fail_worker(worker, "worker sent a reply nobody asked for")
-                return
+            finish.answer(worker, status, value)
         if closed and worker in self._workers:
             finish.fail_worker(worker, worker.death_reason())
 
@@ -379,7 +379,7 @@ class SandboxPool:
                 return
             if len(worker.batches) != 1 or worker.broken:
                 continue
-            if len(_payload([jobs[i] for i in pending[0]], self.limits.seconds)) > PIPELINE_BYTES:
+            if len(_payload(pending[0], jobs, self.limits.seconds)) > PIPELINE_BYTES:
                 return  # a big batch waits for an idle worker (it might not fit in the pipe)
             try:
                 worker.send(pending[0], jobs, self.limits.seconds)
@@ -441,7 +441,9 @@ class _Finisher:
             self.progress(index, result)
 
 
-def _payload(jobs: Sequence[Job], default_seconds: float) -> bytes:
-    return pickle.dumps([((j.module, j.function, j.env_source, j.policy_source, j.kwargs),
-                          j.seconds or default_seconds) for j in jobs],
+def _payload(batch: Sequence[int], jobs: Sequence[Job], default_seconds: float) -> bytes:
+    """A batch as the zygote reads it: (job id, job, seconds) per job; the id is its index."""
+    return pickle.dumps([(i, (jobs[i].module, jobs[i].function, jobs[i].env_source,
+                              jobs[i].policy_source, jobs[i].kwargs),
+                          jobs[i].seconds or default_seconds) for i in batch],
                         protocol=pickle.HIGHEST_PROTOCOL)

@@ -9,8 +9,8 @@ kills its process gets an error reply; the group's remaining jobs go on in a fre
 Nothing a program does survives its group: the next group starts from the zygote's clean state.
 
 Frames on both pipes are a big-endian u64 length and the bytes. The parent sends pickled lists
-of ``(job, seconds)``; the zygote's first frame is its ready report (JSON), then one reply per
-job, in order.
+of ``(job id, job, seconds)``; the zygote's first frame is its ready report (JSON), then one
+frame per job, in order: the job id (u64) followed by the reply.
 """
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ from coevolve.sandbox.jobs import run_job
 from coevolve.sandbox.wall import read_roots
 
 HEADER = struct.Struct("!Q")
+JOB_ID = struct.Struct("!Q")
 
 
 def write_frame(fd: int, data: bytes) -> None:
@@ -113,7 +114,7 @@ class Zygote:
             try:
                 os.close(read_end)
                 self.become_program_process(scratch, write_end)
-                for job, _seconds in jobs[start:]:
+                for _job_id, job, _seconds in jobs[start:]:
                     write_frame(write_end, run_job(job))
             finally:
                 os._exit(0)
@@ -121,14 +122,15 @@ class Zygote:
         index = start
         try:
             while index < len(jobs):
-                seconds = jobs[index][1]
+                job_id, _job, seconds = jobs[index]
                 reply, why = read_reply(read_end, time.monotonic() + seconds)
-                if reply is None:
-                    write_frame(self.channel_out, codec.encode(
-                        ["error", self.failure(pid, why, seconds)]))
-                    return index + 1
-                write_frame(self.channel_out, reply)
+                failed = reply is None
+                if failed:
+                    reply = codec.encode(["error", self.failure(pid, why, seconds)])
+                write_frame(self.channel_out, JOB_ID.pack(job_id) + reply)
                 index += 1
+                if failed:  # the rest of the group goes on in a fresh process
+                    return index
             return index
         finally:
             os.close(read_end)
