@@ -55,10 +55,7 @@ def _plain(value: Any) -> Any:
             raise TypeError(f"{name} is not a registered reply type")
         return {"__type__": name, "fields": {f.name: _plain(getattr(value, f.name))
                                              for f in dataclasses.fields(value)}}
-    item = getattr(value, "item", None)  # numpy scalars
-    if callable(item) and type(value).__module__ == "numpy":
-        return _plain(item())
-    tolist = getattr(value, "tolist", None)  # numpy arrays
+    tolist = getattr(value, "tolist", None)  # numpy scalars and arrays
     if callable(tolist) and type(value).__module__ == "numpy":
         return _plain(tolist())
     raise TypeError(f"{type(value).__name__} is not plain data")
