@@ -1,27 +1,23 @@
-"""Static checks of a generated program through ``ast``.
+"""Static checks of a generated program through ``ast``: a lint, not the wall.
 
 Each check is a small function returning a list of reasons; a reason is phrased so that a person,
-or an LLM repair prompt, can act on it. Static checks are a first filter: the sandbox (separate
-worker processes with limits and a scrubbed environment) is what contains a program at run time.
+or an LLM repair prompt, can act on it early. What contains a program at run time is the sandbox
+(:mod:`coevolve.sandbox`: namespaces, Landlock, seccomp, limits); a program that slips past these
+checks is no more dangerous for it.
 """
 from __future__ import annotations
 
 import ast
 from collections.abc import Iterable
 
-SAFE_STDLIB = frozenset({
-    "__future__", "abc", "array", "bisect", "collections", "copy", "dataclasses", "enum",
-    "fractions", "functools", "heapq", "itertools", "math", "numbers", "operator", "queue",
-    "random", "re", "statistics", "string", "textwrap", "time", "typing", "warnings", "numpy",
-})
-"""Modules any program may import: computation-only standard library modules and numpy."""
+from envs.api import SAFE_STDLIB
 
 FORBIDDEN_MODULES = frozenset({
     "os", "sys", "subprocess", "socket", "shutil", "ctypes", "multiprocessing", "threading",
     "signal", "importlib", "builtins", "pathlib", "pickle", "marshal", "io", "gc", "inspect",
     "coevolve",
 })
-"""Modules no program may import or touch by name, whatever its domain allows."""
+"""Modules no program may import, or use by name, whatever its domain allows."""
 
 FORBIDDEN_CALLS = frozenset({
     "exec", "eval", "compile", "open", "__import__", "breakpoint", "input",
@@ -92,13 +88,36 @@ def check_imports(tree: ast.Module, allowed: frozenset[str]) -> list[str]:
 
 
 def check_forbidden_usage(tree: ast.Module) -> list[str]:
-    """Reasons for calls of forbidden builtins and access to forbidden modules or attributes."""
+    """Reasons for calls of forbidden builtins and access to forbidden modules or attributes.
+
+    A name counts as a module only where the program does not bind it itself: ``gr, gc =
+    self.goal_rc`` makes ``gc`` a local value, not the ``gc`` module.
+    """
+    bound = bound_names(tree)
     reasons = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and node.id in FORBIDDEN_CALLS:
+        if isinstance(node, ast.Name) and node.id in FORBIDDEN_CALLS and node.id not in bound:
             reasons.append(f"line {node.lineno}: `{node.id}` is not allowed in a program")
-        elif isinstance(node, ast.Name) and node.id in FORBIDDEN_MODULES:
-            reasons.append(f"line {node.lineno}: access to `{node.id}` is not allowed")
+        elif isinstance(node, ast.Name) and node.id in FORBIDDEN_MODULES and node.id not in bound:
+            reasons.append(f"line {node.lineno}: access to the module `{node.id}` is not allowed")
         elif isinstance(node, ast.Attribute) and node.attr in FORBIDDEN_ATTRIBUTES:
             reasons.append(f"line {node.lineno}: attribute `{node.attr}` is not allowed")
     return reasons
+
+
+def bound_names(tree: ast.Module) -> set[str]:
+    """Every name the program binds to a value of its own (assignment targets, parameters,
+    loop, with, except and comprehension variables, functions and classes); imports excluded."""
+    bound = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            bound.add(node.id)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bound.add(node.name)
+        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
+            bound.add(node.name)
+    return bound

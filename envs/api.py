@@ -35,6 +35,26 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+SAFE_STDLIB = frozenset({
+    "__future__", "abc", "array", "base64", "bisect", "calendar", "cmath", "collections",
+    "colorsys", "contextlib", "copy", "dataclasses", "datetime", "decimal", "difflib", "enum",
+    "fractions", "functools", "graphlib", "hashlib", "heapq", "itertools", "json", "logging",
+    "math", "numbers", "operator", "pprint", "queue", "random", "re", "reprlib", "statistics",
+    "string", "struct", "textwrap", "time", "types", "typing", "unicodedata", "warnings",
+    "weakref", "zlib", "numpy",
+})
+"""Modules every program may import: computation-only standard library modules and numpy. A
+program importing only these (and its domain's simulator) runs without this project installed."""
+
+
+def imports_sentence(domain_modules) -> str:
+    """The allow-list as one sentence for contract texts and prompts, exactly as enforced."""
+    extra = sorted(set(domain_modules) - SAFE_STDLIB)
+    stdlib = sorted(SAFE_STDLIB - {"numpy", "__future__"})
+    return (f"It may import only numpy{''.join(', ' + m for m in extra)} and these standard "
+            f"library modules: {', '.join(stdlib)}.")
+
+
 REPLY_TYPES: dict[str, type] = {}
 """Frozen dataclasses a sandboxed job may return, by class name (see :func:`reply_type`)."""
 

@@ -4,6 +4,16 @@
 # use (pandas, seaborn, scikit-learn, keyboard, pyfiglet, opencv-python with GUI libraries).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# bubblewrap: the operating-system wall around generated programs (--sandbox auto uses it when
+# it works). Installed here as root with apt; otherwise coevolve warns and falls back.
+if ! command -v bwrap >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq >/dev/null && apt-get install -y -qq bubblewrap >/dev/null
+  else
+    echo "install.sh: bubblewrap (bwrap) is not installed; install it (e.g. sudo apt-get install bubblewrap)" \
+         "for the full sandbox, or runs fall back to --sandbox process with a warning" >&2
+  fi
+fi
 PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip

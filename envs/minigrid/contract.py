@@ -1,7 +1,11 @@
 """The MiniGrid program contracts, written once: the README and the LLM prompts use this text."""
 from __future__ import annotations
 
-DOC_ENV = '''\
+from envs.api import imports_sentence
+
+IMPORTS = imports_sentence({"minigrid", "gymnasium"})
+
+DOC_ENV = f'''\
 MiniGrid environment program.
 
 A self-contained Python module that defines
@@ -12,7 +16,7 @@ height)``: create ``self.grid = Grid(width, height)``, surround it with walls
 (``self.grid.wall_rect(0, 0, width, height)``), put objects with ``self.put_obj(obj, x, y)``,
 ``self.grid.set(x, y, obj)`` or ``self.place_obj(obj, top, size)``, place at least one
 ``Goal()`` and set ``self.agent_pos = (x, y)`` and ``self.agent_dir`` (or call
-``self.place_agent()``). It may import only the standard library, numpy, minigrid and gymnasium.
+``self.place_agent()``). {IMPORTS}
 
 Randomness: draw from ``self.np_random`` (or ``self._rand_int`` and friends), ``random`` or
 ``numpy.random``; the harness seeds all three before every episode, so a seed fixes the level.
@@ -41,11 +45,11 @@ and rejects levels where none exists, with the reason (walled off, a locked door
 unreachable, lava everywhere on the way, no goal, agent on a wall).
 '''
 
-DOC_POLICY = '''\
+DOC_POLICY = f'''\
 MiniGrid policy program.
 
-A self-contained Python module that defines ``policy(obs, agent_pos, agent_dir) -> int``. It
-may import only the standard library, numpy, minigrid and gymnasium. Memory can live in
+A self-contained Python module that defines ``policy(obs, agent_pos, agent_dir) -> int``.
+{IMPORTS} Memory can live in
 function attributes or module globals; every episode starts from a freshly executed module.
 
 Observation: the whole level, fully observable.

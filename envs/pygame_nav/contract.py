@@ -9,21 +9,22 @@ from numbers import Real
 
 import numpy as np
 
-from envs.api import ProgramError
+from envs.api import ProgramError, imports_sentence
 
-DOC_ENV = """\
+IMPORTS = imports_sentence({"pygame", "gymnasium"})
+
+DOC_ENV = f"""\
 A PyGame navigation environment program defines `class CustomEnv`, constructible as `CustomEnv()`,
 with `reset() -> (obs, info)` and `step(action) -> (obs, reward, terminated, truncated, info)`.
-It may import the standard library, numpy and pygame. The harness seeds `random` and `numpy.random`
-before every episode and passes `reset(seed=...)` when reset accepts a `seed` keyword.
+{IMPORTS} The harness seeds `random` and `numpy.random` before every episode and passes `reset(seed=...)` when reset accepts a `seed` keyword.
 `obs` is a dict:
   agent_pos    [x, y] centre of the agent's disc, pixels, y pointing down
   agent_radius radius of the disc, pixels
   bounds       [W, H] arena size; the arena is [0, W] x [0, H]
   step_count   steps taken so far; max_steps: the step budget
-  objects      list of dicts: {"type": "zone", "pos": [cx, cy] (centre), "size": [w, h],
-               "purpose": "goal"} for the goal, and {"type": "obstacle", "pos": [x, y] (top-left
-               corner), "size": [w, h]} for each axis-aligned rectangular obstacle
+  objects      list of dicts: {{"type": "zone", "pos": [cx, cy] (centre), "size": [w, h],
+               "purpose": "goal"}} for the goal, and {{"type": "obstacle", "pos": [x, y] (top-left
+               corner), "size": [w, h]}} for each axis-aligned rectangular obstacle
 `action` is (vx, vy): the step moves the agent by the velocity clipped to [-1, 1] times the arena's
 speed (pixels per step); a move that would overlap an obstacle or leave the arena is rejected and
 the agent stays. Success: `info["success"]` where the environment sets it (the whole disc inside
@@ -33,12 +34,11 @@ Helpers for humans and LLM prompts: `envs.pygame_nav.arena` (NavArena, a gymnasi
 id "CoevolveNav-v0", and place_obstacle, corridor_bars, room_walls, u_trap, sample_start_goal);
 a program importing it needs coevolve installed, so archived programs copy what they use instead."""
 
-DOC_POLICY = """\
+DOC_POLICY = f"""\
 A PyGame navigation policy program defines `policy(obs) -> (vx, vy)`, each in [-1, 1]: the velocity
 for this step (values outside are clipped). `obs` is the environment's observation dict (agent_pos,
 agent_radius, bounds, step_count, max_steps, objects with the goal zone's centre and the obstacles'
-top-left corners and sizes). It may import the standard library and numpy, and keep memory in
-module globals (obs["step_count"] == 0 marks a new episode). A step is rejected when the disc
+top-left corners and sizes). {IMPORTS} It may keep memory in module globals (obs["step_count"] == 0 marks a new episode). A step is rejected when the disc
 would overlap an obstacle or leave the arena, so plan with the agent's radius as clearance."""
 
 _OBS_KEYS = ("agent_pos", "agent_radius", "bounds", "step_count", "max_steps", "objects")
