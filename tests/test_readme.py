@@ -28,3 +28,12 @@ def test_readme_lists_every_minigrid_building_block_and_operator():
         assert f"`{name}`" in readme, name
     for operator in OPERATORS:
         assert operator.name in readme, operator.name
+
+
+def test_readme_states_the_import_allow_list_exactly_as_enforced():
+    from envs.api import SAFE_STDLIB
+    text = read("README.md")
+    section = text[text.index("## Generated code is untrusted"):text.index("## Domains and what")]
+    stated = section[section.index("these standard library modules:"):]
+    listed = set(re.findall(r"`([a-z_0-9]+)`", stated))
+    assert listed == SAFE_STDLIB - {"numpy", "__future__"}
