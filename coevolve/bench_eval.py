@@ -5,8 +5,11 @@ episode seeds, four ways:
 
 1. ``in-process``: the domain's ``run_episode`` called directly (the raw step rate);
 2. ``sandbox x1``: through the evaluator and a one-worker :class:`SandboxPool` (ratio to 1.);
-3. ``sandbox xW``: the same with W workers (speed-up over 2.);
-4. ``ray xW``: the same with W actors on a local Ray instance (ratio to 3.), if ray is installed.
+   a cell's episodes play in 4 program processes (``evaluate.PROCESSES_PER_CELL``);
+3. ``per-episode x1``: the same jobs with a fresh program process for every episode (the cost of
+   a fresh process, as a ratio to 2.);
+4. ``sandbox xW``: the same as 2. with W workers (speed-up over 2.);
+5. ``ray xW``: the same with W actors on a local Ray instance (ratio to 4.), if ray is installed.
 
 Every pool is warmed up (workers started, simulators imported) before its clock starts; the
 modes take turns for ``--repeat`` rounds and each keeps its fastest run (the machine may be
@@ -72,6 +75,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--repeat", type=int, default=3,
                         help="runs per mode; the fastest counts (default: 3)")
     parser.add_argument("--no-ray", action="store_true", help="skip the Ray run")
+    parser.add_argument("--sandbox", default="auto", choices=("auto", "bwrap", "process"),
+                        help="the wall around the programs (default: auto)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
@@ -81,7 +86,7 @@ def main(args) -> int:
         raise UserInputError("--episodes, --workers and --repeat must be positive")
     load_before = os.getloadavg()[0]
     runs, notes = bench(args.domain, args.episodes, args.workers, args.repeat,
-                        ray=not args.no_ray)
+                        ray=not args.no_ray, sandbox=args.sandbox)
     load_after = os.getloadavg()[0]
     if args.json:
         print(json.dumps({"domain": args.domain, "load_average": [load_before, load_after],
@@ -102,7 +107,7 @@ def main(args) -> int:
 
 
 def bench(domain_name: str, episodes: int, workers: int, repeat: int = 1,
-          ray: bool = True) -> tuple[list[Measurement], list[str]]:
+          ray: bool = True, sandbox: str = "auto") -> tuple[list[Measurement], list[str]]:
     """All four measurements (three without Ray) and notes about the run.
 
     The modes take turns, ``repeat`` rounds of one run each, so that a burst of load from
@@ -114,12 +119,13 @@ def bench(domain_name: str, episodes: int, workers: int, repeat: int = 1,
     domain = get_domain(domain_name)
     env = domain.seed_env()
     policy = Program("policy", domain.name, TRIVIAL_POLICIES[domain.name], origin=Origin("bench"))
-    limits = Limits(seconds=domain.envs.DEFAULT_MAX_SECONDS)
+    limits = Limits(seconds=domain.envs.DEFAULT_MAX_SECONDS, sandbox=sandbox)
     preload = (domain.env_package,)
     notes = []
     with contextlib.ExitStack() as stack:
         executors = [("sandbox", n, stack.enter_context(SandboxPool(n, limits, preload)))
                      for n in sorted({1, workers})]
+        notes.append(f"sandbox: {executors[0][2].wall.describe()}")
         if ray:
             try:
                 from coevolve.executors.ray import RayExecutor
@@ -135,7 +141,8 @@ def bench(domain_name: str, episodes: int, workers: int, repeat: int = 1,
         best: dict[tuple, Measurement] = {}
         cells = {}
         for _ in range(repeat):
-            runs = [in_process(domain, env, policy, episodes)]
+            runs = [in_process(domain, env, policy, episodes),
+                    per_episode(executors[0][2], domain, env, policy, episodes)]
             for mode, n, executor in executors:
                 measurement, cells[mode, n] = through(executor, mode, n, domain, env, policy,
                                                       episodes)
@@ -175,12 +182,27 @@ def through(executor, mode: str, workers: int, domain, env: Program, policy: Pro
     return Measurement(mode, workers, episodes, round(cell.mean_steps * episodes), seconds), cell
 
 
+def per_episode(pool, domain, env: Program, policy: Program, episodes: int) -> Measurement:
+    """The evaluator's jobs on a one-worker pool, each episode in a fresh program process."""
+    evaluator = Evaluator(domain.env_package, pool, episodes, seed=0)
+    jobs = [dataclasses.replace(evaluator.episode_job(policy, env, i), group=None)
+            for i in range(episodes)]
+    start = time.perf_counter()
+    results = pool.run(jobs)
+    seconds = time.perf_counter() - start
+    steps = sum(r.value.steps for r in results if r.value is not None)
+    return Measurement("per-episode", 1, episodes, steps, seconds)
+
+
 def ratios(runs: list[Measurement]) -> dict[str, float]:
     """The benchmark's targets: sandbox x1 / in-process, xW / x1, ray / local pool xW."""
     by = {(m.mode, m.workers): m for m in runs}
     raw, one = by[("in-process", 1)], by[("sandbox", 1)]
     out = {"sandbox x1 / in-process (target >= 0.9)":
            one.steps_per_second / raw.steps_per_second}
+    if ("per-episode", 1) in by:
+        out["per-episode x1 / sandbox x1 (a fresh process for every episode)"] = (
+            by[("per-episode", 1)].steps_per_second / one.steps_per_second)
     pools = [m for m in runs if m.mode == "sandbox" and m.workers > 1]
     for pool in pools:
         out[f"sandbox x{pool.workers} / sandbox x1 (target >= 1.8 for 2 on 2 cores)"] = (

@@ -4,6 +4,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -116,3 +117,38 @@ def test_a_run_records_the_wall_in_force(tmp_path):
     recorded = json.loads((out / "config.json").read_text())["sandbox"]
     assert recorded == ("bwrap" if shutil.which("bwrap") else "process")
     assert f"sandbox {recorded}" in done.stderr + done.stdout
+
+
+def test_no_worker_outlives_coevolve(tmp_path):
+    mark = f"coevolve-exit-{os.getpid()}-{id(tmp_path)}"
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "COEVOLVE_TEST_MARK": mark}
+    slow = tmp_path / "slow.py"
+    slow.write_text("import time\ndef policy(obs, agent_pos, agent_dir):\n    time.sleep(30)\n    return 2\n")
+    args = seed_files(tmp_path)
+    args[args.index("--policy") + 1] = str(slow)
+    process = subprocess.Popen([sys.executable, "-m", "coevolve", "eval", *args, "--workers", "2"],
+                               cwd=str(tmp_path), env=environment,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not _marked(mark):
+        time.sleep(0.2)
+    assert _marked(mark), "the workers never started"
+    process.kill()  # SIGKILL: coevolve gets no chance to clean up
+    process.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _marked(mark):
+        time.sleep(0.2)
+    assert not _marked(mark)
+
+
+def _marked(mark: str) -> list[str]:
+    """Processes whose environment carries ``mark``."""
+    found = []
+    for pid in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as handle:
+                if mark.encode() in handle.read():
+                    found.append(pid)
+        except OSError:
+            continue
+    return found
