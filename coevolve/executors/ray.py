@@ -59,11 +59,13 @@ class SandboxActor:
         preload: modules the sandbox worker imports at start-up.
         paths: the driver's ``sys.path``; the entries that exist on this node and are missing
             here are appended, so that the sandbox worker imports what the driver would.
+        worker_module: the sandbox worker's main module (tests swap in one that misbehaves).
     """
 
-    def __init__(self, limits: Limits, preload: Sequence[str], paths: Sequence[str]):
+    def __init__(self, limits: Limits, preload: Sequence[str], paths: Sequence[str],
+                 worker_module: str = "coevolve.sandbox.zygote"):
         sys.path.extend(p for p in paths if p and p not in sys.path and os.path.isdir(p))
-        self.pool = SandboxPool(1, limits, preload)
+        self.pool = SandboxPool(1, limits, preload, worker_module)
 
     def ready(self) -> int:
         """The actor's process id, once it is up."""
@@ -92,11 +94,13 @@ class RayExecutor:
         slack_seconds: how much longer than the sum of its jobs' limits a task may take before
             its actor counts as hung.
         start_seconds: how long to wait for a new actor to come up.
+        worker_module: the sandbox worker's main module (tests swap in one that misbehaves).
     """
 
     def __init__(self, workers: int | None = None, limits: Limits = Limits(),
                  preload: Sequence[str] = (), address: str | None = None, *,
-                 per_slot: int = 4, slack_seconds: float = 60.0, start_seconds: float = 120.0):
+                 per_slot: int = 4, slack_seconds: float = 60.0, start_seconds: float = 120.0,
+                 worker_module: str = "coevolve.sandbox.zygote"):
         self._ray = ray = import_ray()
         self._owns_ray = not ray.is_initialized()
         if self._owns_ray:
@@ -115,6 +119,7 @@ class RayExecutor:
         self.per_slot = per_slot
         self.slack_seconds = slack_seconds
         self.start_seconds = start_seconds
+        self.worker_module = worker_module
         self._remote = ray.remote(num_cpus=1, max_restarts=0, max_task_retries=0)(SandboxActor)
         self._actors: list = []
         self._idle: list = []
@@ -231,7 +236,8 @@ class RayExecutor:
                 self._ray.kill(actor, no_restart=True)
                 self._wanted -= 1
         for _ in range(self._wanted - len(self._actors) - len(self._starting)):
-            actor = self._remote.remote(self.limits, self.preload, list(sys.path))
+            actor = self._remote.remote(self.limits, self.preload, list(sys.path),
+                                        self.worker_module)
             self._starting[actor.ready.remote()] = (actor, now + self.start_seconds)
 
     def _started(self, ref) -> None:

@@ -10,11 +10,12 @@ def test_bench_eval_command_measures_each_mode(capsys):
                  "--repeat", "1", "--no-ray", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     modes = [(run["mode"], run["workers"]) for run in report["runs"]]
-    assert modes == [("in-process", 1), ("sandbox", 1), ("sandbox", 2)]
+    assert modes == [("in-process", 1), ("per-episode", 1), ("sandbox", 1), ("sandbox", 2)]
     steps = {run["steps"] for run in report["runs"]}
     assert len(steps) == 1 and steps.pop() > 0  # the same episodes every way
     assert "payoff cells of every executor identical: yes" in report["notes"]
-    assert len(report["ratios"]) == 2
+    assert len(report["ratios"]) == 3
+    assert any(note.startswith("sandbox: ") for note in report["notes"])
 
 
 def test_ratios_and_table():

@@ -13,28 +13,29 @@ from coevolve.program import Program
 from coevolve.sandbox import Job, Limits, SandboxPool
 
 TOY = os.path.join(os.path.dirname(__file__), "..", "coevolve")  # toy_domain.py
+ROGUE = os.path.join(os.path.dirname(__file__), "..", "sandbox")  # rogue_zygote.py
 LIMITS = Limits(seconds=3.0, memory_mb=1024)
 GOOD = "def policy(seed):\n    return seed % 2\n"
 HOSTILE = {
     "infinite loop": ("def policy(seed):\n    while True:\n        pass\n", "timeout after 3.0 s"),
     "memory bomb": ("def policy(seed):\n    return len(bytearray(8 * 1024**3))\n", "MemoryError"),
-    "os._exit": ("import os\ndef policy(seed):\n    os._exit(7)\n", "worker died: exit status 7"),
+    "os._exit": ("import os\ndef policy(seed):\n    os._exit(7)\n", "exited with status 7"),
+    "signal to the actor": ("import os, signal\ndef policy(seed):\n    os.kill(os.getppid(), signal.SIGKILL)\n",
+                            "PermissionError"),
 }
-# the sandbox worker's parent is the Ray actor: these programs take the actor down with them
-KILL_ACTOR = "import os, signal\ndef policy(seed):\n    os.kill(os.getppid(), signal.SIGKILL)\n"
-FREEZE_ACTOR = "import os, signal\ndef policy(seed):\n    os.kill(os.getppid(), signal.SIGSTOP)\n"
 
 
 @pytest.fixture(scope="module")
 def executors():
     """A local Ray instance with 2 CPUs, a Ray executor on it, and a local pool to compare."""
-    sys.path.insert(0, TOY)
+    sys.path[:0] = [TOY, ROGUE]
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     with RayExecutor(2, LIMITS, preload=("envs.minigrid",)) as remote, \
             SandboxPool(2, LIMITS, preload=("envs.minigrid",)) as local:
         yield remote, local
     ray.shutdown()
     sys.path.remove(TOY)
+    sys.path.remove(ROGUE)
 
 
 def episode(source, seed=1, seconds=None):
@@ -72,8 +73,30 @@ def test_hostile_program_is_contained_under_ray(executors, name):
     remote, _ = executors
     source, reason = HOSTILE[name]
     results = remote.run([episode(source), *[episode(GOOD, seed) for seed in range(8)]])
-    assert results[0].value is None and reason in results[0].error
+    failure = results[0].error or results[0].value.error
+    assert reason in failure
     assert all(r.error is None and r.value.success for r in results[1:])
+
+
+PATCHER = """
+import numpy as np
+import minigrid.minigrid_env as me
+np.argwhere = lambda *a, **k: np.zeros((0, 2), dtype=int)
+me.MiniGridEnv.step = lambda self, action: (None, 0.0, False, False, {})
+def policy(obs, agent_pos, agent_dir):
+    return 2
+"""
+
+
+def test_a_monkeypatching_program_changes_no_later_pair_under_ray(executors):
+    remote, local = executors
+    minigrid = get_domain("minigrid")
+    env, seed_policy = minigrid.seed_env(), minigrid.seed_policy()
+    patcher = Program("policy", "minigrid", PATCHER)
+    alone = Evaluator("envs.minigrid", local, episodes=8, seed=5).evaluate([(seed_policy, env)])[0]
+    after = Evaluator("envs.minigrid", remote, episodes=8, seed=5).evaluate(
+        [(patcher, env), (seed_policy, env)])[1]
+    assert _payoffs(after) == _payoffs(alone) and alone.success_rate == 1.0
 
 
 def test_no_free_cpu_fails_the_jobs_instead_of_hanging(executors):
@@ -87,28 +110,32 @@ def test_no_free_cpu_fails_the_jobs_instead_of_hanging(executors):
     assert {r.error for r in results} == {"no Ray worker could be started"}
 
 
+def rogue(how, **kwargs):
+    return Job("rogue_zygote", how, kwargs=kwargs)
+
+
 def test_lost_actor_is_retried_once_then_recorded(executors, tmp_path):
-    remote, _ = executors
+    """A worker that takes its actor down (no program can: a broken or compromised worker)."""
+    executors[0].close()  # frees the 2 CPUs of the local Ray instance for a second executor
     marker = str(tmp_path / "killed-once")
-    once = (f"import os, signal\ndef policy(seed):\n    if not os.path.exists({marker!r}):\n"
-            f"        open({marker!r}, 'w').close()\n"
-            f"        os.kill(os.getppid(), signal.SIGKILL)\n    return seed % 2\n")
-    retried = remote.retried
-    survived, lost, *rest = remote.run([episode(once, 5), episode(KILL_ACTOR, 5),
-                                        *[episode(GOOD, seed) for seed in range(6)]])
-    assert survived.error is None and survived.value.success  # second worker ran it
-    assert lost.value is None and "ray task failed on two workers" in lost.error
-    assert "ActorDied" in lost.error
-    assert all(r.value.success for r in rest)
-    assert remote.retried - retried == 2
-    assert remote.run([episode(GOOD, 3)])[0].value.success  # the executor goes on
+    with RayExecutor(2, Limits(seconds=3.0, sandbox="process"), worker_module="rogue_zygote") as broken:
+        survived, lost, *rest = broken.run([rogue("kill_parent_once", marker=marker),
+                                            rogue("kill_parent"),
+                                            *[rogue("ok", value=k) for k in range(6)]])
+        assert survived.error is None and survived.value == 1  # the second actor ran it
+        assert lost.value is None and "ray task failed on two workers" in lost.error
+        assert "ActorDied" in lost.error
+        assert [r.value for r in rest] == list(range(6))
+        assert broken.retried == 2
+        assert broken.run([rogue("ok", value=9)])[0].value == 9  # the executor goes on
 
 
 def test_hung_actor_is_replaced(executors):
-    executors[0].close()  # frees the 2 CPUs of the local Ray instance for a second executor
-    with RayExecutor(2, Limits(seconds=0.5, memory_mb=1024), slack_seconds=0.5) as impatient:
-        frozen, *rest = impatient.run([episode(FREEZE_ACTOR),
-                                       *[episode(GOOD, seed) for seed in range(4)]])
+    with RayExecutor(2, Limits(seconds=0.5, sandbox="process"), slack_seconds=0.5,
+                     worker_module="rogue_zygote") as impatient:
+        frozen, *rest = impatient.run([rogue("stop_parent"),
+                                       *[rogue("ok", value=k) for k in range(4)]])
         assert frozen.value is None and "task hung" in frozen.error
-        assert all(r.value.success for r in rest)
+        assert [r.value for r in rest] == list(range(4))
         assert impatient.replaced == 2
+

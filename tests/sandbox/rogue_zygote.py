@@ -3,11 +3,16 @@
 Each job's function name says how: ``ok`` answers properly; ``close`` closes its pipes and keeps
 running; ``partial`` sends half a frame and goes silent; ``junk`` sends a frame that is not JSON;
 ``huge`` announces a 1 TiB frame; ``late`` answers after 3 s; ``pickle`` sends a pickle whose
-loading would create the file named in kwargs["marker"]; ``extra`` answers twice.
+loading would create the file named in kwargs["marker"]; ``extra`` answers twice;
+``kill_parent`` and ``stop_parent`` kill or freeze the process that started the worker (a Ray
+actor, in the Ray tests), ``kill_parent_once`` only if kwargs["marker"] does not exist yet.
+Programs cannot do any of this (the program process's seccomp filter refuses signals to other
+processes); a broken or compromised worker could.
 """
 import json
 import os
 import pickle
+import signal
 import struct
 import sys
 import time
@@ -72,6 +77,16 @@ def main() -> None:
                 os.write(1, reply(pickle.dumps(("ok", Evil(kwargs["marker"])))))
             elif function == "extra":
                 os.write(1, good + good)
+            elif function == "kill_parent_once" and os.path.exists(kwargs["marker"]):
+                os.write(1, good)
+            elif function in ("kill_parent", "kill_parent_once"):
+                if "marker" in kwargs:
+                    open(kwargs["marker"], "w").close()
+                os.kill(os.getppid(), signal.SIGKILL)
+                time.sleep(600)
+            elif function == "stop_parent":
+                os.kill(os.getppid(), signal.SIGSTOP)
+                time.sleep(600)
 
 
 if __name__ == "__main__":
