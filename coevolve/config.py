@@ -33,6 +33,8 @@ class RunConfig:
     """Wall-clock limit of one episode; 0 uses the domain's generous default."""
     memory_mb: int = 4096
     """Address-space limit of each program process, in MiB."""
+    reuse: bool = True
+    """Reuse episodes whose outcome is known (same start as an earlier episode of the pair that drew no randomness); --no-reuse plays every episode. Payoffs are identical either way."""
     sandbox: str = "auto"
     """The wall around programs: auto (bwrap if it works here, else process, with a warning), bwrap or process; config.json records the one in force."""
     check_seeds: int = 3

@@ -9,6 +9,7 @@ are). Cells are cached under (policy sha256, environment sha256, episodes, base 
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import os
 from collections.abc import Callable, Sequence
@@ -42,6 +43,9 @@ class CellResult:
     """The first abnormal ending's reason, if any."""
     policy_seconds_per_step: float
     """Mean wall-clock seconds inside the policy per step (a slow policy shows here)."""
+    reused: int = 0
+    """Episodes not played because an earlier episode of the pair had the same start and drew
+    no randomness (their results are that episode's); ``episodes - reused`` were played."""
 
 
 def episode_seed(env_key: str, base_seed: int, index: int) -> int:
@@ -64,8 +68,8 @@ def as_episode(result: JobResult) -> EpisodeResult:
     return result.value
 
 
-def aggregate(episodes: Sequence[EpisodeResult]) -> CellResult:
-    """One payoff cell from its episodes."""
+def aggregate(episodes: Sequence[EpisodeResult], reused: int = 0) -> CellResult:
+    """One payoff cell from its episodes (``reused`` of them not played, but copied)."""
     n = len(episodes)
     steps = sum(e.steps for e in episodes)
     errors = [e.error for e in episodes if e.error]
@@ -77,6 +81,7 @@ def aggregate(episodes: Sequence[EpisodeResult]) -> CellResult:
         errors=len(errors),
         first_error=errors[0] if errors else None,
         policy_seconds_per_step=sum(e.policy_seconds for e in episodes) / max(steps, 1),
+        reused=reused,
     )
 
 
@@ -128,11 +133,12 @@ class Evaluator:
         cache: cell cache; a fresh in-memory one by default.
         episode_seconds: wall-clock limit per episode; None uses the executor's.
         options: extra keyword arguments for every ``run_episode`` call.
+        reuse: skip episodes whose outcome is already known (see :meth:`evaluate`).
     """
 
     def __init__(self, env_package: str, executor, episodes: int, seed: int,
                  cache: ResultCache | None = None, episode_seconds: float | None = None,
-                 options: dict | None = None):
+                 options: dict | None = None, reuse: bool = True):
         if episodes < 1:
             raise ValueError("episodes must be at least 1")
         self.env_package = env_package
@@ -142,6 +148,14 @@ class Evaluator:
         self.cache = cache if cache is not None else ResultCache()
         self.episode_seconds = episode_seconds
         self.options = dict(options or {})
+        self.reuse = reuse and callable(getattr(importlib.import_module(env_package),
+                                                "start_states", None))
+        """Whether episodes are reused: asked for, and the domain can fingerprint its starts."""
+        self._starts: dict[str, list] = {}
+        self.played = 0
+        """Episodes played so far."""
+        self.reused = 0
+        """Episodes whose result was reused instead of played, so far."""
 
     def key(self, policy: Program, env: Program) -> tuple:
         """Cache key of a cell."""
@@ -161,25 +175,76 @@ class Evaluator:
                  progress: Callable[[int, int], None] | None = None) -> list[CellResult]:
         """One cell per (policy, env) pair; cached cells are not recomputed.
 
-        ``progress(done, total)`` counts episodes as they finish.
+        With reuse, the episodes of a cell are grouped by the fingerprint of their start
+        (the domain's ``start_states``). The first episode of each group is played; if it
+        started where the fingerprint says and drew no randomness, the others of its group
+        would replay it exactly, so its result stands for them; otherwise they are played too.
+        ``progress(done, total)`` counts episodes, reused ones included.
         """
         missing = list(dict.fromkeys(self.key(p, e) for p, e in pairs
                                      if self.cache.get(self.key(p, e)) is None))
         by_key = {self.key(p, e): (p, e) for p, e in pairs}
-        jobs = [self.episode_job(*by_key[key], index)
-                for key in missing for index in range(self.episodes)]
-        done = [0]
+        total, done = len(missing) * self.episodes, [0]
 
-        def tick(_index, _result):
-            done[0] += 1
+        def tick(_index=None, _result=None, count=1):
+            done[0] += count
             if progress is not None:
-                progress(done[0], len(jobs))
+                progress(done[0], total)
 
-        results = self.executor.run(jobs, tick) if jobs else []
-        for n, key in enumerate(missing):
-            chunk = results[n * self.episodes:(n + 1) * self.episodes]
-            self.cache.put(key, aggregate([as_episode(r) for r in chunk]))
+        if self.reuse:
+            self._fetch_starts([by_key[key][1] for key in missing])
+            classes = {key: self._classes(by_key[key][1]) for key in missing}
+        else:
+            classes = {key: [[i] for i in range(self.episodes)] for key in missing}
+        first = [(key, group[0]) for key in missing for group in classes[key]]
+        played = dict(zip(first, self._play(first, by_key, tick)))
+        rest = []
+        for key in missing:
+            for group in classes[key]:
+                if len(group) > 1 and not self._stands_for(played[key, group[0]], key, group[0]):
+                    rest += [(key, i) for i in group[1:]]
+        played.update(zip(rest, self._play(rest, by_key, tick)))
+        for key in missing:
+            episodes = [None] * self.episodes
+            for group in classes[key]:
+                for i in group:
+                    episodes[i] = played.get((key, i)) or played[key, group[0]]
+            reused = self.episodes - sum((key, i) in played for i in range(self.episodes))
+            tick(count=reused)
+            self.reused += reused
+            self.cache.put(key, aggregate(episodes, reused))
         return [self.cache.get(self.key(p, e)) for p, e in pairs]
+
+    def _play(self, episodes: list[tuple], by_key: dict, tick) -> list[EpisodeResult]:
+        """Play (cell key, episode index) pairs in the sandbox."""
+        jobs = [self.episode_job(*by_key[key], index) for key, index in episodes]
+        self.played += len(jobs)
+        return [as_episode(r) for r in (self.executor.run(jobs, tick) if jobs else [])]
+
+    def _stands_for(self, result: EpisodeResult, key: tuple, index: int) -> bool:
+        """Whether a played episode's result holds for every episode with its start."""
+        env_sha = key[1]
+        return (result.deterministic and result.start is not None
+                and result.start == self._starts[env_sha][index])
+
+    def _fetch_starts(self, envs: Sequence[Program]) -> None:
+        """The start fingerprints of every episode of each new environment (one job each)."""
+        new = list({env.sha256: env for env in envs if env.sha256 not in self._starts}.values())
+        jobs = [Job(self.env_package, "start_states", env.source, None,
+                    {"seeds": [episode_seed(env.sha256, self.seed, i) for i in range(self.episodes)],
+                     **self.options}, self.episode_seconds) for env in new]
+        for env, result in zip(new, self.executor.run(jobs) if jobs else []):
+            value = result.value if result.error is None else None
+            valid = (isinstance(value, list) and len(value) == self.episodes
+                     and all(v is None or isinstance(v, str) for v in value))
+            self._starts[env.sha256] = value if valid else [None] * self.episodes
+
+    def _classes(self, env: Program) -> list[list[int]]:
+        """Episode indices grouped by start fingerprint, in order; unknown starts alone."""
+        groups: dict = {}
+        for index, start in enumerate(self._starts[env.sha256]):
+            groups.setdefault(start if start is not None else ("unknown", index), []).append(index)
+        return list(groups.values())
 
     def traces(self, policy: Program, env: Program) -> list[EpisodeResult]:
         """Every episode of a cell again, traced (for designers that read what went wrong)."""

@@ -29,9 +29,14 @@ def add_config_flags(parser: argparse.ArgumentParser, cls, skip=(), choices=None
             continue
         kind = hints[field.name]
         base = next((t for t in typing.get_args(kind) if t is not type(None)), kind)
-        parser.add_argument("--" + field.name.replace("_", "-"), dest=field.name, type=base,
-                            default=None, choices=choices.get(field.name),
-                            help=f"{docs.get(field.name, '')} (default: {field.default})")
+        flag = "--" + field.name.replace("_", "-")
+        help_text = f"{docs.get(field.name, '')} (default: {field.default})"
+        if base is bool:  # --name / --no-name
+            parser.add_argument(flag, dest=field.name, action=argparse.BooleanOptionalAction,
+                                default=None, help=help_text)
+            continue
+        parser.add_argument(flag, dest=field.name, type=base, default=None,
+                            choices=choices.get(field.name), help=help_text)
 
 
 def config_from_args(cls, args: argparse.Namespace, **overrides):

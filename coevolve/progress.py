@@ -46,7 +46,16 @@ class Progress:
             f"policy {record['policy']['label'] if record.get('policy') else '-'} | "
             f"value {record['value']:.3f} | worst-case greedy {s['greedy']['worst']:.2f} "
             f"uniform {s['uniform']['worst']:.2f} msne {s['msne']['worst']:.2f} | "
-            f"mean msne {s['msne']['mean']:.2f} | {record['seconds']:.1f} s" + _llm_text(record))
+            f"mean msne {s['msne']['mean']:.2f} | {record['seconds']:.1f} s" + _episodes_text(record)
+            + _llm_text(record))
+
+
+def _episodes_text(record: dict) -> str:
+    """' | 120 episodes played, 300 reused'; empty for records without counts."""
+    counts = record.get("episodes")
+    if not counts:
+        return ""
+    return f" | {counts['played']} episodes played, {counts['reused']} reused"
 
 
 def _llm_text(record: dict) -> str:

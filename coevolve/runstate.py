@@ -42,7 +42,9 @@ class RunState:
             self.designer.attach_transcript(store.path("llm.jsonl"))
         self.pool = executor or executor_for(config)
         self.evaluator = Evaluator(self.domain.env_package, self.pool, config.episodes,
-                                   config.seed, ResultCache(store.path("cache.jsonl")))
+                                   config.seed, ResultCache(store.path("cache.jsonl")),
+                                   reuse=config.reuse)
+        self._episodes_logged = (0, 0)
         self.envs: list[Program] = []
         self.policies: list[Program] = []
         self.measures: list[dict] = []
@@ -252,6 +254,7 @@ class RunState:
             "counts": _counts(candidates),
             "candidates": [{k: v for k, v in c.items() if k != "program"} for c in candidates],
             "new_cells": self._new_cells,
+            "episodes": self._episode_counts(),
             "timings": {k: round(v, 3) for k, v in timings.items()},
             "payoff_shape": list(values.shape),
             "seconds": round(sum(timings.values()), 3),
@@ -261,6 +264,14 @@ class RunState:
             record["llm"] = self.designer.usage()
         self._new_cells = []
         return record
+
+    def _episode_counts(self) -> dict:
+        """Episodes played and reused since the previous record."""
+        now = (self.evaluator.played, self.evaluator.reused)
+        counts = {"played": now[0] - self._episodes_logged[0],
+                  "reused": now[1] - self._episodes_logged[1]}
+        self._episodes_logged = now
+        return counts
 
     def _archive_entry(self, kind: str, program: Program, t: int) -> dict:
         entry = {"label": f"{kind}_{t:04d}", "file": self.store.save_program(kind, t, program.source),
@@ -301,7 +312,8 @@ def _cell_entry(policy_label: str, env_label: str, cell: CellResult) -> dict:
     return {"policy": policy_label, "env": env_label, "success": cell.success_rate,
             "mean_return": round(cell.mean_return, 4), "mean_steps": round(cell.mean_steps, 1),
             "errors": cell.errors, "first_error": cell.first_error,
-            "policy_seconds_per_step": round(cell.policy_seconds_per_step, 6)}
+            "policy_seconds_per_step": round(cell.policy_seconds_per_step, 6),
+            "reused": cell.reused}
 
 
 def _counts(candidates: list[dict]) -> dict:

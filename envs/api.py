@@ -87,6 +87,12 @@ class EpisodeResult:
     """Why the episode failed abnormally (exception, bad action, ...); None if it ran cleanly."""
     trace: Any = None
     """Optional compact trace (positions, actions, ...) when requested with ``trace=True``."""
+    start: str | None = None
+    """Fingerprint of the state the episode started from (:func:`state_digest` of the reset
+    environment); None where the domain cannot tell."""
+    deterministic: bool = False
+    """True when no random generator (``random``, ``numpy.random``, the environment's own) was
+    drawn from between the reset and the end, so the episode is a function of its start."""
 
 
 @reply_type
@@ -100,6 +106,135 @@ class LevelCheck:
     """Why the level was rejected, phrased so a person (or an LLM) can act on it."""
     measures: dict = field(default_factory=dict)
     """Level measures (grid size, walls, doors, shortest solution, ...), averaged over seeds."""
+
+
+class _Opaque(Exception):
+    """A value :func:`state_digest` cannot see into."""
+
+
+DIGEST_NODES = 200_000
+"""Most values :func:`state_digest` looks at before it gives up."""
+
+
+def state_digest(value: Any, skip: frozenset = frozenset(), ignore: frozenset = frozenset(),
+                 opaque_modules=("pygame",)) -> str | None:
+    """A sha256 of everything reachable from ``value`` (attributes, containers, arrays, random
+    generators' states), or None if some part cannot be seen into (then nothing may be
+    concluded from equal digests).
+
+    Attributes named in ``skip`` are left out when they hold a random generator (the episode
+    runner tracks those with :func:`generator_states`), those named in ``ignore`` always (such
+    as the seed a generator was made from). Objects of ``opaque_modules`` count by type only
+    (display handles such as pygame Surfaces).
+    """
+    import collections
+    import hashlib
+
+    import numpy as np
+    digest, seen, budget = hashlib.sha256(), {}, [DIGEST_NODES]
+
+    def feed(item):
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise _Opaque
+        kind = type(item)
+        digest.update(kind.__qualname__.encode() + b"\0")
+        if item is None or isinstance(item, (bool, int, float, complex, str, bytes)):
+            digest.update(repr(item).encode() + b"\0")
+            return
+        if is_generator(item):
+            digest.update(repr(_generator_state(item)).encode())
+            return
+        if kind.__module__.split(".")[0] in opaque_modules:
+            return
+        if isinstance(item, np.dtype):
+            digest.update(item.str.encode())
+            return
+        if isinstance(item, type) or kind.__name__ in ("builtin_function_or_method", "module"):
+            name = getattr(item, "__qualname__", None) or item.__name__
+            digest.update(f"{getattr(item, '__module__', '')}.{name}".encode())
+            return
+        if kind.__module__ == "numpy" and hasattr(item, "tobytes"):
+            if getattr(item, "dtype", None) is not None and item.dtype.hasobject:
+                feed(item.tolist())
+                return
+            digest.update(repr((getattr(item, "shape", ()), str(item.dtype))).encode())
+            digest.update(item.tobytes())
+            return
+        if id(item) in seen:
+            digest.update(f"<ref {seen[id(item)]}>".encode())
+            return
+        seen[id(item)] = len(seen)
+        if isinstance(item, dict):
+            for key in sorted(item, key=repr):
+                if key not in ignore and not (key in skip and is_generator(item[key])):
+                    feed(key)
+                    feed(item[key])
+        elif isinstance(item, (list, tuple, collections.deque)):
+            for element in item:
+                feed(element)
+        elif isinstance(item, (set, frozenset)):
+            for element in sorted(item, key=repr):
+                feed(element)
+        elif kind.__name__ == "function":
+            digest.update(item.__code__.co_code + repr(item.__code__.co_consts).encode())
+            feed(item.__defaults__)
+            feed([cell.cell_contents for cell in item.__closure__ or ()])
+            return
+        elif kind.__name__ == "method":
+            feed(item.__func__)
+            feed(item.__self__)
+            return
+        elif not _python_defined(kind) or not hasattr(item, "__dict__"):
+            raise _Opaque  # state held in C that attributes do not show
+        if hasattr(item, "__dict__"):
+            feed(dict(vars(item)))
+
+    try:
+        feed(value)
+    except (_Opaque, RecursionError):
+        return None
+    return digest.hexdigest()
+
+
+_PYTHON_DEFINED: dict[type, bool] = {}
+
+
+def _python_defined(kind: type) -> bool:
+    """Whether every class of ``kind``'s MRO (but object) is written in Python."""
+    known = _PYTHON_DEFINED.get(kind)
+    if known is None:
+        heap = 1 << 9  # Py_TPFLAGS_HEAPTYPE
+        known = _PYTHON_DEFINED[kind] = all(cls is object or cls.__flags__ & heap
+                                            for cls in kind.__mro__)
+    return known
+
+
+def is_generator(value: Any) -> bool:
+    """Whether ``value`` is a ``random.Random`` or a numpy Generator / RandomState."""
+    import random
+
+    import numpy as np
+    return isinstance(value, (random.Random, np.random.Generator, np.random.RandomState))
+
+
+def _generator_state(generator) -> Any:
+    import random
+    if isinstance(generator, random.Random):
+        return generator.getstate()
+    if hasattr(generator, "bit_generator"):
+        return generator.bit_generator.state
+    state = generator.get_state()
+    return (state[0], state[1].tobytes(), *state[2:])
+
+
+def generator_states(*generators) -> tuple:
+    """A comparable snapshot of ``random``, ``numpy.random`` and the given generators."""
+    import random
+
+    import numpy as np
+    return (repr(random.getstate()), repr(_generator_state(np.random.mtrand._rand)),
+            *(repr(_generator_state(g)) for g in generators if g is not None))
 
 
 class ProgramError(Exception):

@@ -25,6 +25,8 @@ def add_arguments(parser) -> None:
                         help="wall-clock limit per episode (default: the domain's)")
     parser.add_argument("--sandbox", default="auto", choices=MODES,
                         help="the wall around the programs (default: auto, bwrap where it works)")
+    parser.add_argument("--no-reuse", dest="reuse", action="store_false",
+                        help="play every episode, even those whose outcome is already known")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
@@ -51,7 +53,7 @@ def main(args) -> int:
     seconds = args.episode_seconds or domain.envs.DEFAULT_MAX_SECONDS
     with SandboxPool(args.workers or None, Limits(seconds=seconds, sandbox=args.sandbox),
                      preload=(domain.env_package,)) as pool:
-        evaluator = Evaluator(domain.env_package, pool, args.episodes, args.seed)
+        evaluator = Evaluator(domain.env_package, pool, args.episodes, args.seed, reuse=args.reuse)
         progress = Progress(quiet=args.json).counter("episodes")
         cell = evaluator.evaluate([(policy, env)], progress)[0]
     if args.json:

@@ -7,11 +7,16 @@ called (trailing ``None`` modules are left out, so ``check_env(env_module, **kwa
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import hashlib
 import importlib
 import linecache
+import random
 import sys
 import types
+
+import numpy as np
+from envs.api import EpisodeResult, generator_states
 
 from coevolve.sandbox import codec
 
@@ -37,17 +42,28 @@ def load_program(source: str, filename: str) -> types.ModuleType:
 
 
 def run_job(job: tuple) -> bytes:
-    """Run one job and return its encoded reply; never raises."""
+    """Run one job and return its encoded reply; never raises.
+
+    With a ``seed`` among its arguments, ``random`` and ``numpy.random`` are seeded with it
+    before the programs are executed, so what a program draws at import is fixed by the seed;
+    an episode whose programs drew at import is not a function of its start alone
+    (``EpisodeResult.deterministic`` is cleared).
+    """
     module_name, function_name, env_source, policy_source, kwargs = job
     try:
         function = getattr(importlib.import_module(module_name), function_name)
+        drawn = seed_generators(kwargs["seed"]) if "seed" in kwargs else None
         env_module = None if env_source is None else load_program(env_source, "env_program.py")
         policy_module = (None if policy_source is None
                          else load_program(policy_source, "policy_program.py"))
+        imported_randomness = drawn is not None and generator_states() != drawn
         modules = [env_module, policy_module]
         while modules and modules[-1] is None:  # check_env(env_module, ...) takes one module
             modules.pop()
-        reply = ["ok", function(*modules, **kwargs)]
+        value = function(*modules, **kwargs)
+        if imported_randomness and isinstance(value, EpisodeResult) and value.deterministic:
+            value = dataclasses.replace(value, deterministic=False)
+        reply = ["ok", value]
     except BaseException as exc:  # the program may raise anything, SystemExit included
         reply = ["error", describe(exc)]
     finally:
@@ -61,6 +77,13 @@ def run_job(job: tuple) -> bytes:
         data = codec.encode(["error", f"result of {len(data)} bytes exceeds the "
                                       f"{codec.REPLY_LIMIT} byte reply limit"])
     return data
+
+
+def seed_generators(seed: int) -> tuple:
+    """Seed ``random`` and ``numpy.random``; their states right after."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    return generator_states()
 
 
 def describe(exc: BaseException) -> str:

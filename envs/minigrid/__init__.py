@@ -11,7 +11,7 @@ from envs.api import HeldoutFamily
 from envs.minigrid.contract import DOC_ENV, DOC_POLICY
 from envs.minigrid.levels import check_env
 from envs.minigrid.render import render
-from envs.minigrid.runner import EpisodeTrace, format_trace, run_episode, trace_path
+from envs.minigrid.runner import EpisodeTrace, format_trace, run_episode, start_states, trace_path
 
 NAME = "minigrid"
 ENV_REQUIRED = ("CustomEnv",)
@@ -31,4 +31,4 @@ def heldout_suite() -> list[HeldoutFamily]:
 
 __all__ = ["NAME", "ENV_REQUIRED", "POLICY_REQUIRED", "ALLOWED_IMPORTS", "DOC_ENV", "DOC_POLICY",
            "SEED_ENV", "DEFAULT_MAX_SECONDS", "DIFFICULTY_MEASURE", "HELDOUT_IDS", "EpisodeTrace", "check_env",
-           "format_trace", "heldout_suite", "render", "run_episode", "trace_path"]
+           "format_trace", "heldout_suite", "render", "run_episode", "start_states", "trace_path"]

@@ -20,7 +20,7 @@ from minigrid.core.grid import Grid
 from minigrid.core.world_object import Ball, Box, Floor, Goal, Key, Lava, Wall
 from minigrid.minigrid_env import MiniGridEnv
 
-from envs.api import EpisodeResult, reply_type
+from envs.api import EpisodeResult, generator_states, reply_type, state_digest
 
 N_ACTIONS = 6
 ACTION_NAMES = ("left", "right", "forward", "pickup", "drop", "toggle")
@@ -84,6 +84,36 @@ def make_env(env_module: ModuleType | None, seed: int, env_id: str | None = None
     seed_everything(seed)
     env = build_env(env_module, env_id)
     env.reset(seed=seed)
+    return env
+
+
+GENERATORS = frozenset({"_np_random", "np_random"})
+"""Attributes holding random generators: tracked by :func:`generator_states`, not digested."""
+
+
+def start_state(env: MiniGridEnv) -> str | None:
+    """Fingerprint of a reset level: everything the environment holds but its generators."""
+    return state_digest(env, skip=GENERATORS, ignore=frozenset({"_np_random_seed"}))
+
+
+def start_states(env_module: ModuleType | None, *, seeds, env_id: str | None = None,
+                 max_steps: int | None = None, **_options) -> list:
+    """The start fingerprint of each seed's level, as :func:`run_episode` with the same options
+    would start it (None where a level cannot be built)."""
+    states = []
+    for seed in seeds:
+        try:
+            states.append(start_state(reset_level(env_module, seed, env_id, max_steps)))
+        except Exception:
+            states.append(None)
+    return states
+
+
+def reset_level(env_module, seed: int, env_id: str | None, max_steps: int | None) -> MiniGridEnv:
+    """The seeded, reset level an episode starts from."""
+    env = make_env(env_module, seed, env_id)
+    if max_steps is not None:
+        env.max_steps = int(max_steps)
     return env
 
 
@@ -214,14 +244,14 @@ def run_episode(env_module: ModuleType | None, policy_module: ModuleType, *, see
         episode as a failure with ``error`` set.
     """
     try:
-        env = make_env(env_module, seed, env_id)
+        env = reset_level(env_module, seed, env_id, max_steps)
     except Exception as exc:  # a broken environment program is a failed episode, not a crash
         error = f"environment failed to build its level: {describe_exception(exc, env_module)}"
         recorder = _Recorder((-1, -1)) if trace else None
         return EpisodeResult(False, 0.0, 0, error=error, trace=recorder and recorder.finish(
             0, max_steps or 0, "error", error, (-1, -1), -1))
-    if max_steps is not None:
-        env.max_steps = int(max_steps)
+    start_fingerprint = start_state(env)
+    drawn = generator_states(env.np_random)
     if type(env).step is MiniGridEnv.step:
         env.gen_obs = _no_observation  # the base step's partial view is never used here
     policy = getattr(policy_module, "policy", None)
@@ -267,7 +297,9 @@ def run_episode(env_module: ModuleType | None, policy_module: ModuleType, *, see
             break
     ret = 1.0 - 0.9 * steps / limit if success else 0.0
     episode_trace = recorder.finish(steps, limit, outcome, error, (x, y), direction) if recorder else None
-    return EpisodeResult(success, ret, steps, policy_seconds, error, episode_trace)
+    deterministic = generator_states(env.np_random) == drawn
+    return EpisodeResult(success, ret, steps, policy_seconds, error, episode_trace,
+                         start_fingerprint, deterministic)
 
 
 def _termination_cause(env: MiniGridEnv) -> str:

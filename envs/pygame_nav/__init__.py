@@ -12,7 +12,7 @@ from envs.pygame_nav.contract import DOC_ENV, DOC_POLICY
 from envs.pygame_nav.heldout import heldout_suite
 from envs.pygame_nav.program import SEED_ENV
 from envs.pygame_nav.render import render
-from envs.pygame_nav.runner import NavTrace, format_trace, run_episode
+from envs.pygame_nav.runner import NavTrace, format_trace, run_episode, start_states
 
 NAME = "pygame"
 ENV_REQUIRED: tuple[str, ...] = ("CustomEnv",)
@@ -26,4 +26,4 @@ DIFFICULTY_MEASURE = "path_length"
 """Ties between equally hard candidate levels go to the shorter shortest path (px, see check_env)."""
 
 __all__ = ["NAME", "ENV_REQUIRED", "POLICY_REQUIRED", "ALLOWED_IMPORTS", "DOC_ENV", "DOC_POLICY", "SEED_ENV",
-           "DEFAULT_MAX_SECONDS", "DIFFICULTY_MEASURE", "NavTrace", "check_env", "format_trace", "heldout_suite", "render", "run_episode"]
+           "DEFAULT_MAX_SECONDS", "DIFFICULTY_MEASURE", "NavTrace", "check_env", "format_trace", "heldout_suite", "render", "run_episode", "start_states"]

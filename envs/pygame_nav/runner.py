@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from envs.api import EpisodeResult, ProgramError, reply_type
+from envs.api import EpisodeResult, ProgramError, generator_states, is_generator, reply_type, state_digest
 from envs.pygame_nav.contract import finite_pair, goal_rect, make_env, reset_env, step_env
 
 TRACE_CAP = 2000
@@ -48,6 +48,34 @@ def _subsample(n: int, cap: int) -> list[int]:
     return list(range(n)) if n <= cap else sorted(set(np.linspace(0, n - 1, cap).round().astype(int).tolist()))
 
 
+GENERATORS = frozenset({"_np_random", "np_random", "rng", "_rng"})
+"""Attributes that conventionally hold random generators: tracked, not digested."""
+
+
+def _generators(env) -> list:
+    """The random generators an environment keeps in its conventional attributes."""
+    return [value for name in sorted(GENERATORS)
+            if is_generator(value := getattr(env, name, None))]
+
+
+def start_state(env) -> str | None:
+    """Fingerprint of a reset arena: everything the environment holds but its generators."""
+    return state_digest(env, skip=GENERATORS)
+
+
+def start_states(env_module, *, seeds, **_options) -> list:
+    """The start fingerprint of each seed's arena, as :func:`run_episode` would start it."""
+    states = []
+    for seed in seeds:
+        try:
+            env = make_env(env_module)
+            reset_env(env, seed)
+            states.append(start_state(env))
+        except Exception:
+            states.append(None)
+    return states
+
+
 def run_episode(env_module, policy_module, *, seed: int, trace: bool = False,
                 max_steps: int | None = None, **options) -> EpisodeResult:
     """Play ``policy_module.policy`` in ``env_module.CustomEnv`` for one seeded episode.
@@ -72,6 +100,7 @@ def run_episode(env_module, policy_module, *, seed: int, trace: bool = False,
     except ProgramError as exc:
         return EpisodeResult(False, 0.0, 0, error=str(exc))
     first = obs
+    start, drawn = start_state(env), generator_states(*_generators(env))
     limit = int(max_steps if max_steps is not None else obs["max_steps"])
     started = time.perf_counter()
     positions, actions, rejected = [tuple(obs["agent_pos"])], [None], 0
@@ -107,6 +136,7 @@ def run_episode(env_module, policy_module, *, seed: int, trace: bool = False,
             break
         if max_seconds is not None and time.perf_counter() - started > max_seconds:
             error = f"the episode exceeded its {max_seconds:g} s limit after {steps} steps"
+            drawn = None  # ended by the clock: not a function of the start
             break
     record = None
     if trace:
@@ -116,7 +146,9 @@ def run_episode(env_module, policy_module, *, seed: int, trace: bool = False,
                           bounds=tuple(first["bounds"]), radius=float(first["agent_radius"]), goal=goal_rect(first),
                           obstacles=sum(o["type"] == "obstacle" for o in first["objects"]),
                           rejected=rejected, outcome=error or outcome)
-    return EpisodeResult(success, ret, steps, policy_seconds=thinking, error=error, trace=record)
+    deterministic = drawn is not None and generator_states(*_generators(env)) == drawn
+    return EpisodeResult(success, ret, steps, policy_seconds=thinking, error=error, trace=record,
+                         start=start, deterministic=deterministic)
 
 
 def format_trace(trace: NavTrace, rows: int = 25) -> str:
