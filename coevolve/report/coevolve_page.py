@@ -82,13 +82,25 @@ def _summary(data: RunData, pages: dict) -> Section:
     config = [[key, value] for key, value in sorted(data.config.items())]
     body = (f"<p>After iteration {esc(last['iteration'])}: {shape[0]} policies &times; "
             f"{shape[1]} environments in the archive; game value "
-            f"<b>{number(last['value'])}</b>.</p>"
+            f"<b>{number(last['value'])}</b>.{_episodes_sentence(data.iterations)}</p>"
             + table(["strategy", "worst-case archive success", "mean archive success"],
                     scores, {1, 2})
             + "<h3>MSNE mixture (support)</h3>" + table(["policy", "weight"], mixture, {1})
             + "<details><summary>Configuration</summary>"
             + table(["setting", "value"], config) + "</details>")
     return Section("summary", "Summary", body)
+
+
+def _episodes_sentence(records: list[dict]) -> str:
+    """' 1,234 episodes played, 567 reused (31% saved).' over the run; empty without counts."""
+    counted = [r["episodes"] for r in records if r.get("episodes")]
+    if not counted:
+        return ""
+    played = sum(c["played"] for c in counted)
+    reused = sum(c["reused"] for c in counted)
+    saved = reused / max(played + reused, 1)
+    return (f" {played:,} episodes played, {reused:,} reused from earlier episodes with the same "
+            f"start that drew no randomness ({saved:.0%} saved).")
 
 
 def _covolve(data: RunData, folder: str) -> Section:

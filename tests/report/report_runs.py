@@ -76,7 +76,8 @@ def write_run(root: str, programs, designer: str = "offline", tokens: bool = Fal
                                      "rejected": {"infeasible": 1} if t else {}},
                              "policy": {"proposed": int(t > 0), "accepted": 0,
                                         "rejected": {"invalid": 1} if t else {}}},
-                  "candidates": candidates, "timings": {}, "seconds": 0.1}
+                  "candidates": candidates, "timings": {}, "seconds": 0.1,
+                  "episodes": {"played": 10 + t, "reused": 5}}
         if tokens:
             # the llm designer logs the run's cumulative usage after each iteration
             record["llm"] = {"prompt_tokens": 50 * t * (t + 1), "completion_tokens": 5 * t * (t + 1)}

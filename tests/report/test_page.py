@@ -60,6 +60,7 @@ def test_every_section_of_a_coevolution_run_is_present(report):
     text = " ".join(page.text)
     assert "Not in this report" not in text
     assert "game value <b>0.250</b>" in page.html
+    assert "46 episodes played, 20 reused" in page.html and "(30% saved)" in page.html
     assert page.images[:3] + page.images[-2:] == ["covolve.png", "msne.png", "curriculum.png",
                                                   "candidates.png", "tokens.png"]
     levels = page.images[3:-2]
