@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from coevolve.evaluate import PROCESSES_PER_CELL
 from coevolve.sandbox import Job, JobResult
 
 WORST = {"Pong": -21.0, "Breakout": 0.0, "SpaceInvaders": 0.0}
@@ -56,12 +57,17 @@ class Evaluator:
     def batch(self, sources: Sequence[str], seeds: Sequence[int], max_steps: int,
               progress: Callable[[int, JobResult], None] | None = None,
               stop_score: float | None = None) -> list[Evaluation]:
-        """Every source on every seed, in parallel; one Evaluation per source."""
+        """Every source on every seed, in parallel; one Evaluation per source.
+
+        A source's episodes play in PROCESSES_PER_CELL program processes, so the emulator is
+        built once per process, not once per episode.
+        """
+        per_process = -(-len(seeds) // PROCESSES_PER_CELL)
         jobs = [Job(module="envs.atari", function="run_episode", policy_source=source,
                     kwargs={"seed": int(seed), "game": self.game, "max_steps": int(max_steps),
                             "sticky": self.sticky, "stop_score": stop_score},
-                    seconds=self.seconds)
-                for source in sources for seed in seeds]
+                    seconds=self.seconds, group=("atari", n, k // per_process))
+                for n, source in enumerate(sources) for k, seed in enumerate(seeds)]
         results = self.pool.run(jobs, progress=progress)
         evaluations = []
         for i in range(len(sources)):
