@@ -63,7 +63,7 @@ class Driver:
             return None, False
         line = _number(light.get("dist_m"), 1e9) - GATE_TO_LINE_M
         room = line - self.g["stop_margin_m"]
-        if light.get("state") == "Yellow" and speed * speed / (2 * 3.0) > line - 0.5:
+        if light.get("state") == "Yellow" and speed * speed / (2 * 6.0) > line - 0.3:
             return None, False
         return _stop_speed(max(room, 0.0), 2.5), room <= 0.3
 

@@ -19,7 +19,7 @@ from envs.driving import world
 class Layout:
     """The constants of a driving program, one field per module constant (upper-cased)."""
 
-    blocks: tuple = (70.0, 60.0, 80.0, 60.0)
+    blocks: tuple = (50.0, 40.0, 55.0, 40.0)
     """Straight street lengths between intersections, m."""
     turns: tuple = ("S", "R", "L")
     """At each intersection: "S" straight across a cross street, "L" or "R" a turn."""
@@ -163,7 +163,7 @@ def write_layout(source: str, layout: Layout) -> str:
 
 
 SEED_LAYOUT = Layout()
-"""The seed level: about 300 m of route, one straight-across and two turning intersections, two lights."""
+"""The seed level: about 230 m of route, one straight-across and two turning intersections, two lights."""
 
 SEED_ENV = env_program(SEED_LAYOUT)
 """Source of the seed environment program."""

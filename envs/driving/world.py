@@ -688,15 +688,25 @@ class DrivingCore:
         self.steps += 1
         for walker in self.pedestrians:
             walker.advance(self.time, self.ego_s)
-        self.road.vehicles = [v for v in self.road.vehicles if not getattr(v, "finished", False)]
         self.tabulate()
         self.ego_s, lateral = self.frenet[id(self.ego)]
         self._judge(previous_s, lateral)
+        self._clear_road()
         done = self.infraction is not None or self.ego_s >= self.route.length - self.level["end_margin"]
         success = done and self.infraction is None
         truncated = self.infraction == "timeout"
         reward = (self.ego_s - previous_s) / self.route.length
         return self.observe(), float(reward), bool(done and not truncated), bool(truncated), self.info(success)
+
+    def _clear_road(self):
+        """Remove vehicles at the end of their route, and other road users in a crash without the ego."""
+        if self.ego.crashed:
+            return
+        self.road.vehicles = [v for v in self.road.vehicles if v is self.ego or not (v.finished or v.crashed)]
+        self.road.objects = [o for o in self.road.objects if isinstance(o, ParkedCar) or not (o.crashed or o.hit)]
+        self.pedestrians = [w for w in self.pedestrians if not (w.crashed or w.hit)]
+        for car in self.parked:
+            car.crashed = car.hit = False
 
     def _judge(self, previous_s, lateral):
         """Record the first infraction of this step, if any."""
@@ -715,6 +725,16 @@ class DrivingCore:
             self.infraction = what
             self.where = {"s": round(self.ego_s, 1), "x": round(float(self.ego.position[0]), 1),
                           "y": round(float(self.ego.position[1]), 1), "t": round(self.time, 2)}
+            if what == "collision":
+                self.where["with"] = self._collided_with()
+
+    def _collided_with(self):
+        """What the ego hit: "vehicle", "parked car" or "pedestrian" (the nearest crashed thing)."""
+        hit = [v for v in self.things if v is not self.ego and (getattr(v, "crashed", False) or getattr(v, "hit", False))]
+        if not hit:
+            return "unknown"
+        other = min(hit, key=lambda v: float(np.hypot(*(v.position - self.ego.position))))
+        return "pedestrian" if isinstance(other, Pedestrian) else "parked car" if isinstance(other, ParkedCar) else "vehicle"
 
     def info(self, success):
         return {"success": bool(success), "infraction": self.infraction, "where": self.where,
