@@ -7,7 +7,9 @@ environment and the policy's sha256, so a refreshed report renders only what is 
 """
 from __future__ import annotations
 
+import base64
 import importlib
+import inspect
 import json
 import os
 from dataclasses import dataclass
@@ -41,12 +43,26 @@ class Render:
 
 
 def render_level(env_module, policy_module, *, env_package: str, seed: int, out_png: str) -> dict:
-    """Play one traced episode and render the level with its path (runs in a sandbox worker)."""
+    """Play one traced episode and render the level with its path (runs in a sandbox worker).
+
+    A domain whose ``render`` takes ``out_png=None`` returns the PNG as base64 text instead of
+    writing it (a worker cannot write into the run directory): it is handed the episode's trace
+    and the picture comes back as ``png_base64`` for :func:`render_archive` to write.
+    """
     domain = importlib.import_module(env_package)
     episode = domain.run_episode(env_module, policy_module, seed=seed, trace=True)
+    outcome = {"success": bool(episode.success), "steps": int(episode.steps), "error": episode.error}
+    if returns_png(domain.render):
+        path = episode.trace if isinstance(episode.trace, dict) else trace_points(domain, episode.trace)
+        return {**outcome, "png_base64": domain.render(env_module, seed, path, None)}
     domain.render(env_module, seed, trace_points(domain, episode.trace), out_png)
-    return {"success": bool(episode.success), "steps": int(episode.steps),
-            "error": episode.error}
+    return outcome
+
+
+def returns_png(render) -> bool:
+    """Whether a domain's ``render`` returns its picture (its ``out_png`` defaults to None)."""
+    parameter = inspect.signature(render).parameters.get("out_png")
+    return parameter is not None and parameter.default is None
 
 
 def trace_points(domain, trace) -> list:
@@ -74,8 +90,11 @@ def render_archive(records, store, env_package: str, seed: int, policy_label: st
                  "out_png": os.path.abspath(os.path.join(folder, png))})
             for env, png in todo]
     for (_, png), result in zip(todo, executor.run(jobs) if jobs else []):
-        outcomes[png] = (result.value if result.error is None
+        outcomes[png] = (dict(result.value) if result.error is None
                          else {"error": f"render failed: {result.error}"})
+        content = outcomes[png].pop("png_base64", None)
+        if content:
+            write_atomic(os.path.join(folder, png), base64.b64decode(content))
     kept = {png: outcomes[png] for _, png in levels}
     write_atomic(outcomes_path, json.dumps(kept, indent=1, sort_keys=True) + "\n")
     _remove_stale(folder, set(kept))

@@ -32,6 +32,8 @@ HALF_WHEELBASE = 2.5
 GATE_TO_LINE_M = 2.5
 """``traffic_light.dist_m`` is measured to a gate point this far past the stop line."""
 CAR_HALF_WIDTH = 1.0
+LANE_HALF_EDGE = 2.0
+"""Half the ego lane's width: its right edge lies this far right of the lane centre."""
 
 
 def _number(value, default=0.0):
@@ -165,10 +167,6 @@ class Driver:
         if accel >= 0:
             return steer, min(1.0, (accel + 0.2) / A_THROTTLE), 0.0
         return steer, 0.0, min(1.0, -accel / A_BRAKE)
-
-
-LANE_HALF_EDGE = 2.0
-"""Half the ego lane's width: its right edge lies this far right of the lane centre."""
 
 
 SEED_GENOME = {
