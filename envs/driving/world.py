@@ -636,7 +636,7 @@ class DrivingCore:
         things = self.road.vehicles + self.road.objects
         self.frenet = {}
         for v in things:
-            if getattr(v, "route_piece", None) is not None and getattr(v, "speed", 0.0) == 0.0 and id(v) in self.frenet_last:
+            if v is not self.ego and getattr(v, "speed", 0.0) == 0.0 and id(v) in self.frenet_last:
                 self.frenet[id(v)] = self.frenet_last[id(v)]
                 continue
             s, lateral, heading, v.route_piece = self.route.locate(v.position, getattr(v, "route_piece", None))
@@ -656,6 +656,8 @@ class DrivingCore:
         if car.kind == "cross":
             front = self.road.neighbour_vehicles(car, car.lane_index)[0]
             return (None if front is None else (front, car.lane_distance_to(front))), 0.0
+        if id(car) not in self.frenet:   # joined the road since the last step
+            self.tabulate()
         s, lateral = self.frenet[id(car)]
         forward = lateral > -LANE_HALF - 1.0
         centre = 0.0 if forward else -LANE_WIDTH
