@@ -28,3 +28,10 @@ def test_readme_lists_every_minigrid_building_block_and_operator():
         assert f"`{name}`" in readme, name
     for operator in OPERATORS:
         assert operator.name in readme, operator.name
+
+
+def test_readme_documents_the_driving_blocks_and_operators():
+    import policies.driving
+    from envs.driving.mutations import ENV_OPERATORS_DOC
+    readme = read("README.md")
+    assert policies.driving.BUILDING_BLOCKS_DOC in readme and ENV_OPERATORS_DOC in readme
