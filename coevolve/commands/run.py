@@ -25,7 +25,7 @@ def add_arguments(parser) -> None:
 
 
 def main(args) -> int:
-    config = config_from_args(RunConfig, args)
+    config = config_from_args(RunConfig, args, **domain_defaults(args))
     check_config(config)
     root = args.out or default_run_dir(config)
     state = RunState.create(config, root, progress=Progress(quiet=args.quiet))
@@ -36,6 +36,13 @@ def main(args) -> int:
         state.close()
     state.progress.message(f"coevolve: finished {config.iterations} iterations in {root}")
     return 0
+
+
+def domain_defaults(args) -> dict:
+    """The domain's ``RUN_DEFAULTS`` for the flags the user left out (e.g. fewer episodes for driving)."""
+    domain = DOMAINS.get(args.domain or RunConfig.domain)
+    defaults = getattr(domain.envs, "RUN_DEFAULTS", {}) if domain else {}
+    return {name: value for name, value in defaults.items() if getattr(args, name, None) is None}
 
 
 def report_refresher(wanted: bool, root: str, state):
