@@ -36,6 +36,13 @@ def level_measures(env) -> dict:
         measures[f"{key}_rate"] = counts.get(key, 0) / max(len(traffic), 1)
     measures["burst_rate"] = counts.get("bursts", 0) / max(len(boxes), 1)
     measures["jaywalkers_per_100m"] = 100.0 * counts.get("jaywalkers", 0) / length
+    level = getattr(env, "level", {})
+    for key in ("red_runner_rate", "brake_check_rate", "intrusion_rate", "ped_burst_rate", "parked_intrusion",
+                "idm_time_headway", "turn_radius"):
+        if isinstance(level.get(key), (int, float)):
+            measures[f"design_{key}"] = float(level[key])
+    if len(level.get("light_cycle", ())) == 3:
+        measures["design_green_share"] = float(level["light_cycle"][0]) / float(sum(level["light_cycle"]))
     return measures
 
 
@@ -47,8 +54,10 @@ def check_env(env_module, *, seeds: Sequence[int]) -> LevelCheck:
     Measures (averaged over seeds): route_length, intersections, turns, lights, vehicles,
     vehicle_density (per 100 m), parked, pedestrians, crossing_rate (crosswalk pedestrians per
     intersection), brake_checkers_rate, red_runners_rate, intruders_rate (shares of the vehicles),
-    burst_rate (per intersection), jaywalkers_per_100m, and reference_time_s (the reference
-    driver's completion time).
+    burst_rate (per intersection), jaywalkers_per_100m, reference_time_s (the reference driver's
+    completion time), and the level's designed chances and settings as design_* (red_runner_rate,
+    brake_check_rate, intrusion_rate, ped_burst_rate, parked_intrusion, idm_time_headway,
+    turn_radius, green_share of the light cycle).
     """
     if not seeds:
         raise ValueError("check_env needs at least one seed")
