@@ -78,7 +78,8 @@ def check_env(env_module, *, seeds: Sequence[int]) -> LevelCheck:
         if not episode.success:
             trace, where = episode.trace, episode.trace.get("where") or {}
             return LevelCheck(False, (f"seed {seed}: the reference driver did not complete the route: "
-                                      f"{trace.get('infraction') or trace.get('outcome')} at route metre "
+                                      f"{trace.get('infraction') or trace.get('outcome')}"
+                                      f"{' with a ' + where['with'] if where.get('with') else ''} at route metre "
                                       f"{where.get('s')} (x {where.get('x')}, y {where.get('y')}) after "
                                       f"{where.get('t')} s; make the level passable for a careful driver"), measures)
         measures["reference_time_s"] = episode.steps * 0.05
