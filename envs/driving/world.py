@@ -334,42 +334,6 @@ class Route:
         s, node = self._add(network, lane, back, s, node, "right" if right else "left")
         return lane.position(lane.length, 0.0), heading + side * math.pi / 2, s, node
 
-    def project(self, points, hints=None):
-        """Frenet coordinates of world ``points`` (M, 2): route metres s, lateral (right +), tangent heading.
-
-        ``hints`` (M,) are vertex indices near each point's last projection: only 41 vertices around
-        a hint are searched, unless the nearest of them lies on the window's edge.
-        """
-        points = np.atleast_2d(np.asarray(points, dtype=float))
-        last = len(self.points) - 1
-        if hints is None:
-            d2 = ((points[:, None, :] - self.points[None, :, :]) ** 2).sum(axis=2)
-            nearest = np.argmin(d2, axis=1)
-        else:
-            window = np.clip(np.asarray(hints)[:, None] + np.arange(-20, 21)[None, :], 0, last)
-            d2 = ((points[:, None, :] - self.points[window]) ** 2).sum(axis=2)
-            pick = np.argmin(d2, axis=1)
-            nearest = window[np.arange(len(points)), pick]
-            edge = ((pick == 0) & (nearest > 0)) | ((pick == 40) & (nearest < last))
-            if edge.any():
-                nearest[edge] = self.project_vertex(points[edge])
-        best = None
-        for k in (np.clip(nearest - 1, 0, len(self.seg_len) - 1), np.clip(nearest, 0, len(self.seg_len) - 1)):
-            rel = points - self.points[k]
-            t = np.clip((rel * self.tangent[k]).sum(axis=1) / self.seg_len[k], 0.0, 1.0)
-            offset = rel - t[:, None] * self.seg_len[k][:, None] * self.tangent[k]
-            dist = (offset ** 2).sum(axis=1)
-            lateral = offset[:, 0] * -self.tangent[k][:, 1] + offset[:, 1] * self.tangent[k][:, 0]
-            s = self.s_before[k] + t * self.seg_len[k]
-            if best is None:
-                best = [dist, s, lateral, k]
-            else:
-                better = dist < best[0]
-                for j, value in enumerate((dist, s, lateral, k)):
-                    best[j] = np.where(better, value, best[j])
-        k = best[3]
-        return best[1], best[2], np.arctan2(self.tangent[k][:, 1], self.tangent[k][:, 0])
-
     def locate(self, position, piece=None):
         """Frenet ``(s, lateral, heading, piece)`` of one world ``position`` from the lanes themselves.
 
@@ -377,7 +341,7 @@ class Route:
         to the neighbouring piece while the position lies before or past the current one.
         """
         if piece is None:
-            s0 = float(self.s_before[int(self.project_vertex(np.atleast_2d(position))[0]) - 0])
+            s0 = float(self.s_before[min(int(self.project_vertex(np.atleast_2d(position))[0]), len(self.s_before) - 1)])
             piece = next(k for k, p in enumerate(self.pieces) if s0 < p["s"] + p["lane"].length or k == len(self.pieces) - 1)
         step = 0
         for _ in range(len(self.pieces)):
