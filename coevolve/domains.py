@@ -61,6 +61,7 @@ class Domain:
 DOMAINS = {
     "minigrid": Domain("minigrid", "envs.minigrid", "policies.minigrid"),
     "pygame": Domain("pygame", "envs.pygame_nav", "policies.pygame_nav"),
+    "driving": Domain("driving", "envs.driving", "policies.driving"),
 }
 
 

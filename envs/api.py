@@ -16,6 +16,8 @@ Required names of a domain package::
     DEFAULT_MAX_SECONDS: float      # generous default wall-clock limit for one episode
     DIFFICULTY_MEASURE: str         # optional: the LevelCheck measure that breaks ties between
                                     # equally hard candidates (the simpler level is kept)
+    RUN_DEFAULTS: dict              # optional: RunConfig fields a run of this domain uses unless
+                                    # given on the command line (e.g. {"episodes": 3})
 
     def run_episode(env_module, policy_module, *, seed: int, trace: bool = False,
                     **options) -> EpisodeResult

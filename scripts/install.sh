@@ -2,6 +2,7 @@
 # Create .venv (if missing) and install coevolve with everything it needs, from scratch.
 # ocatari goes in with --no-deps: its own requirements pull heavy extras that RAM mode does not
 # use (pandas, seaborn, scikit-learn, keyboard, pyfiglet, opencv-python with GUI libraries).
+# highway-env (the driving domain) also goes in with --no-deps: it declares pygame-ce.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # bubblewrap: the operating-system wall around generated programs (--sandbox auto uses it when
@@ -19,6 +20,8 @@ PY=${PYTHON:-python3}
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e ".[dev]"
 .venv/bin/python -m pip install -q --no-deps "ocatari==2.2.1"
+# highway-env declares pygame-ce, which would overwrite pygame's files: its real deps are in pyproject
+.venv/bin/python -m pip install -q --no-deps "highway-env==1.12.*"
 # exactly one of pygame / pygame-ce: refuse to continue if both ended up installed
 if .venv/bin/python -m pip show -q pygame-ce >/dev/null 2>&1; then
   echo "install.sh: pygame-ce is installed beside pygame; remove it (pip uninstall pygame-ce pygame; then rerun)" >&2

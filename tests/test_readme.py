@@ -37,3 +37,10 @@ def test_readme_states_the_import_allow_list_exactly_as_enforced():
     stated = section[section.index("these standard library modules:"):]
     listed = set(re.findall(r"`([a-z_0-9]+)`", stated))
     assert listed == SAFE_STDLIB - {"numpy", "__future__"}
+
+
+def test_readme_documents_the_driving_blocks_and_operators():
+    import policies.driving
+    from envs.driving.mutations import ENV_OPERATORS_DOC
+    readme = read("README.md")
+    assert policies.driving.BUILDING_BLOCKS_DOC in readme and ENV_OPERATORS_DOC in readme

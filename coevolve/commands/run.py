@@ -25,7 +25,7 @@ def add_arguments(parser) -> None:
 
 
 def main(args) -> int:
-    config = config_from_args(RunConfig, args)
+    config = config_from_args(RunConfig, args, **domain_defaults(args))
     check_config(config)
     root = args.out or default_run_dir(config)
     state = RunState.create(config, root, progress=Progress(quiet=args.quiet))
@@ -43,6 +43,13 @@ def sandbox_line(executor) -> str:
     """The wall in force, for the progress header."""
     wall = getattr(executor, "wall", None)
     return wall.describe() if wall is not None else str(getattr(executor, "sandbox_mode", "?"))
+
+
+def domain_defaults(args) -> dict:
+    """The domain's ``RUN_DEFAULTS`` for the flags the user left out (e.g. fewer episodes for driving)."""
+    domain = DOMAINS.get(args.domain or RunConfig.domain)
+    defaults = getattr(domain.envs, "RUN_DEFAULTS", {}) if domain else {}
+    return {name: value for name, value in defaults.items() if getattr(args, name, None) is None}
 
 
 def report_refresher(wanted: bool, root: str, state):

@@ -7,7 +7,9 @@ environment and the policy's sha256, so a refreshed report renders only what is 
 """
 from __future__ import annotations
 
+import base64
 import importlib
+import inspect
 import json
 import os
 import tempfile
@@ -44,16 +46,26 @@ class Render:
 def render_level(env_module, policy_module, *, env_package: str, seed: int) -> dict:
     """Play one traced episode and render the level with its path (runs in a sandbox worker).
 
-    The picture comes back as PNG bytes: a worker cannot write into the run directory.
+    The picture comes back as PNG bytes: a worker cannot write into the run directory. A domain
+    whose ``render`` takes ``out_png=None`` returns the PNG as base64 text; others write it to a
+    file in the worker's scratch folder, which is read back here.
     """
     domain = importlib.import_module(env_package)
     episode = domain.run_episode(env_module, policy_module, seed=seed, trace=True)
+    outcome = {"success": bool(episode.success), "steps": int(episode.steps), "error": episode.error}
+    if returns_png(domain.render):
+        path = episode.trace if isinstance(episode.trace, dict) else trace_points(domain, episode.trace)
+        return {**outcome, "png": base64.b64decode(domain.render(env_module, seed, path, None))}
     out_png = os.path.join(tempfile.gettempdir(), "render.png")
     domain.render(env_module, seed, trace_points(domain, episode.trace), out_png)
     with open(out_png, "rb") as handle:
-        png = handle.read()
-    return {"success": bool(episode.success), "steps": int(episode.steps),
-            "error": episode.error, "png": png}
+        return {**outcome, "png": handle.read()}
+
+
+def returns_png(render) -> bool:
+    """Whether a domain's ``render`` returns its picture (its ``out_png`` defaults to None)."""
+    parameter = inspect.signature(render).parameters.get("out_png")
+    return parameter is not None and parameter.default is None
 
 
 def trace_points(domain, trace) -> list:
