@@ -95,9 +95,9 @@ def choose_policy(state: RunState, t: int, env: Program, weights: np.ndarray):
     parent_cell = state.evaluate([(parent, env)], f"iter {t}: parent policy")[0]
     trace = state.failure_trace(parent, env) if parent_cell.success_rate < 1.0 else ""
     request = PolicyRequest(parent, env, t, state.config.candidates, parent_cell.success_rate,
-                            trace, state.policy_rejection, state.success_on(env))
+                            trace, state.policy_check(env), state.success_on(env))
     proposed = state.designer.propose_policies(request, state.rng(t, "policy"))
-    candidates = [state.screen_policy(program, t, n) for n, program in enumerate(proposed)]
+    candidates = state.screen_policies(proposed, env, t)
     accepted = [c for c in candidates if c["status"] == "accepted"]
     if not accepted:
         return None, candidates

@@ -16,6 +16,8 @@ Required names of a domain package::
     DEFAULT_MAX_SECONDS: float      # generous default wall-clock limit for one episode
     DIFFICULTY_MEASURE: str         # optional: the LevelCheck measure that breaks ties between
                                     # equally hard candidates (the simpler level is kept)
+    PROBE_STEPS: int                # optional: run_episode's max_steps for the short episode a
+                                    # policy candidate plays before it is accepted
 
     def run_episode(env_module, policy_module, *, seed: int, trace: bool = False,
                     **options) -> EpisodeResult

@@ -48,13 +48,27 @@ class PolicyRequest:
     """Success rate of a policy on ``env`` (cached), for designers that search."""
 
 
+@dataclass(frozen=True)
+class NoCandidate:
+    """A candidate slot that produced no program (its requests failed), and why."""
+
+    kind: str
+    """"env" or "policy"."""
+    slot: str
+    """Which conversation, e.g. "iter0003/policy/1"."""
+    reason: str
+    """Why there is no program (quoting the server or the budget)."""
+    reasons: tuple = ()
+    """The repair reasons given before it stopped."""
+
+
 class Designer(Protocol):
     """A source of candidate programs."""
 
     name: str
 
     def propose_envs(self, request: EnvRequest, rng: np.random.Generator) -> list[Program]:
-        """K candidate environment programs."""
+        """K candidate environment programs (a :class:`NoCandidate` where one could not be had)."""
 
     def propose_policies(self, request: PolicyRequest, rng: np.random.Generator) -> list[Program]:
-        """K candidate policy programs."""
+        """K candidate policy programs (a :class:`NoCandidate` where one could not be had)."""

@@ -24,8 +24,10 @@ import numpy as np
 from coevolve import prompts
 from coevolve.designers.base import EnvRequest, PolicyRequest
 from coevolve.errors import UserInputError
-from coevolve.llm import (BudgetExhausted, ChatClient, ExtractionError, extract_program,
-                          open_client, resolve_settings)
+from coevolve.designers.base import NoCandidate
+from coevolve.llm import BudgetExhausted, ChatClient, ExtractionError, open_client
+from coevolve.llm.client import settings_from
+from coevolve.llm.extract import read_program
 from coevolve.llm.repair import converse
 from coevolve.llm.transcript import CANDIDATE
 from coevolve.program import Origin, Program
@@ -47,11 +49,8 @@ class LLMDesigner:
     @classmethod
     def from_config(cls, domain, config) -> "LLMDesigner":
         """The designer of a RunConfig (model, endpoint, budget, replay, repair rounds)."""
-        settings = resolve_settings(config.model, base_url=config.base_url,
-                                    timeout=config.request_timeout,
-                                    max_requests=config.max_requests,
-                                    max_tokens=config.max_tokens, replay=config.replay)
-        return cls(domain, open_client(settings, seed=config.seed), config.repair_rounds)
+        return cls(domain, open_client(settings_from(config), seed=config.seed),
+                   config.repair_rounds)
 
     def attach_transcript(self, path: str) -> None:
         """Record requests and candidates' fates into the run's llm.jsonl at ``path``."""
@@ -102,22 +101,35 @@ class LLMDesigner:
                 for n in range(k)]
 
     def _propose(self, kind: str, parent: Program, t: int, texts: list[str],
-                 check) -> list[Program]:
+                 check) -> list[Program | NoCandidate]:
+        """Every candidate's conversation, concurrently (the client caps requests in flight).
+
+        All conversations finish before a failure is raised, so every answer received is in
+        llm.jsonl (and a resumed run takes it from there).
+        """
         with ThreadPoolExecutor(max_workers=max(1, len(texts))) as pool:
             futures = [pool.submit(self._candidate, kind, parent, t, n, text, check)
                        for n, text in enumerate(texts)]
-            programs = [future.result() for future in futures]
-        return [p for p in programs if p is not None]
+            outcomes = []
+            for future in futures:
+                try:
+                    outcomes.append(future.result())
+                except Exception as exc:  # noqa: BLE001 - re-raised below, after the others
+                    outcomes.append(exc)
+        for outcome in outcomes:
+            if isinstance(outcome, Exception):
+                raise outcome
+        return outcomes
 
     def _candidate(self, kind: str, parent: Program, t: int, n: int, text: str,
-                   check) -> Program | None:
+                   check) -> Program | NoCandidate:
         """One candidate's conversation: the request, then up to R repairs."""
         slot = f"iter{t:04d}/{kind}/{n}"
 
         def attempt(answer: str) -> tuple[Program, str | None]:
-            source, reason = self._read(kind, answer)
+            source, note, reason = self._read(kind, answer, parent)
             program = Program(kind, self.domain.name, source, parent.sha256,
-                              Origin("llm", self.client.model, t))
+                              Origin("llm", self.client.model, t, note))
             if reason is None and program.sha256 == parent.sha256:
                 reason = "the program is identical to the current one; change it as asked"
             return program, reason or self._check(check, program)
@@ -127,21 +139,24 @@ class LLMDesigner:
                         repair=lambda reason: prompts.render("repair.md", reason=reason))
         reasons = list(talk.reasons)
         if talk.accepted:
-            return self._settle(talk.value, slot, accepted_note(reasons), reasons)
+            return self._settle(talk.value, slot, accepted_note(reasons, talk.value), reasons)
         if talk.value is None:
+            why = talk.stopped or (reasons[-1] if reasons else "no answer")
             self.client.record({"type": CANDIDATE, "slot": slot, "sha256": None,
-                                "fate": f"not written: {talk.stopped}", "reasons": reasons})
-            return None
+                                "fate": f"not written: {why}", "reasons": reasons})
+            return NoCandidate(kind, slot, f"not written: {why}", tuple(reasons))
         return self._settle(talk.value, slot, rejected_note(reasons, talk.stopped), reasons)
 
-    def _read(self, kind: str, text: str) -> tuple[str, str | None]:
-        """(program source, None) or (the raw answer, why no program could be taken from it)."""
+    def _read(self, kind: str, text: str, parent: Program) -> tuple[str, str | None, str | None]:
+        """(program source, how it was assembled, None) or (the raw answer, None, why no
+        program could be taken from it)."""
         envs = self.domain.envs
         required = envs.ENV_REQUIRED if kind == "env" else envs.POLICY_REQUIRED
         try:
-            return extract_program(text, required), None
+            found = read_program(text, required, parent.source)
         except ExtractionError as exc:
-            return text, str(exc)
+            return text, None, str(exc)
+        return found.source, found.note, None
 
     def _check(self, check, program: Program) -> str | None:
         if check is None:
@@ -156,12 +171,14 @@ class LLMDesigner:
         return Program(program.kind, program.domain, program.source, program.parent, origin)
 
 
-def accepted_note(reasons: list[str]) -> str:
+def accepted_note(reasons: list[str], program: Program | None = None) -> str:
     """Origin note of an accepted candidate after ``len(reasons)`` repair rounds."""
+    assembled = f"; {program.origin.note}" if program is not None and program.origin.note else ""
     if not reasons:
-        return "first answer accepted"
+        return "first answer accepted" + assembled
     rounds = len(reasons)
-    return f"repaired after {rounds} round{'s' if rounds > 1 else ''} (first problem: {reasons[0]})"
+    return (f"repaired after {rounds} round{'s' if rounds > 1 else ''} "
+            f"(first problem: {reasons[0]})" + assembled)
 
 
 def rejected_note(reasons: list[str], stopped: str | None) -> str:

@@ -20,6 +20,8 @@ ALLOWED_IMPORTS = frozenset({"minigrid", "gymnasium"})
 SEED_ENV = (Path(__file__).parent / "seed_env.py").read_text()
 DEFAULT_MAX_SECONDS = 300.0
 DIFFICULTY_MEASURE = "solution_length"
+PROBE_STEPS = 64
+"""Steps of the short episode a policy candidate plays on the new level before it is accepted."""
 HELDOUT_IDS = ("MiniGrid-MultiRoom-N6-v0", "MiniGrid-DoorKey-16x16-v0", "MiniGrid-LockedRoom-v0")
 
 

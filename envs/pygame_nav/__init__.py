@@ -23,6 +23,8 @@ may import that helper module (and only it) from this project, at the cost of ne
 DEFAULT_MAX_SECONDS = 1200.0
 """One episode's wall-clock limit: replanning policies on 1,000-obstacle arenas take 0.3-0.6 s a step."""
 DIFFICULTY_MEASURE = "path_length"
+PROBE_STEPS = 64
+"""Steps of the short episode a policy candidate plays on the new level before it is accepted."""
 """Ties between equally hard candidate levels go to the shorter shortest path (px, see check_env)."""
 
 __all__ = ["NAME", "ENV_REQUIRED", "POLICY_REQUIRED", "ALLOWED_IMPORTS", "DOC_ENV", "DOC_POLICY", "SEED_ENV",

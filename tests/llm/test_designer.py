@@ -10,7 +10,7 @@ import pytest
 
 from coevolve.config import RunConfig
 from coevolve.designers import make_designer
-from coevolve.designers.base import EnvRequest, PolicyRequest
+from coevolve.designers.base import EnvRequest, NoCandidate, PolicyRequest
 from coevolve.domains import get_domain
 from coevolve.errors import UserInputError
 from coevolve.llm import BudgetExhausted, LLMUnavailable
@@ -137,7 +137,9 @@ def test_the_budget_leaves_out_candidates_then_stops_at_the_iteration_boundary(
     chat_server.script = counter_script(lambda n: f"LEVEL = {n}", lambda n: "def policy():\n    return 1\n")
     designer = designer_for(chat_server, toy_domain, tmp_path, max_requests=3)
     programs = designer.propose_envs(EnvRequest(toy_domain.seed_env(), 1, 4, {}, toy_check), RNG)
-    assert len(programs) == 3 and len(chat_server.requests) == 3
+    assert len(programs) == 4 and len(chat_server.requests) == 3
+    [missing] = [p for p in programs if isinstance(p, NoCandidate)]
+    assert missing.reason.startswith("not written: LLM budget exhausted")
     fates = [e["fate"] for e in read_transcript(str(tmp_path / "llm.jsonl")) if e["type"] == "candidate"]
     assert sum(f.startswith("not written: LLM budget exhausted") for f in fates) == 1
     with pytest.raises(BudgetExhausted, match="stops before iteration 2"):
@@ -161,8 +163,11 @@ def test_a_run_records_usage_and_stops_cleanly_when_the_budget_is_spent(chat_ser
     assert [r["iteration"] for r in records] == [0, 1, 2]
     assert [r["llm"]["requests"] for r in records] == [0, 4, 6]
     assert records[2]["llm"]["total_tokens"] == 6 * 120
-    assert records[2]["counts"]["policy"]["proposed"] == 0  # the budget ran out mid-iteration
-    notes = {c["note"] for r in records for c in r["candidates"]}
+    policy = records[2]["counts"]["policy"]  # the budget ran out mid-iteration
+    assert policy == {"proposed": 2, "accepted": 0, "rejected": {"not_written": 2}}
+    assert all("LLM budget exhausted" in c["reason"] for c in records[2]["candidates"]
+               if c["kind"] == "policy")
+    notes = {c["note"] for r in records for c in r["candidates"] if c["sha256"]}
     assert notes == {"first answer accepted"}
     entries = read_transcript(str(tmp_path / "run" / "llm.jsonl"))
     assert sum(e["type"] == "request" for e in entries) == 6
