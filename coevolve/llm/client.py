@@ -318,6 +318,7 @@ class ChatClient:
                       else contextlib.nullcontext())
         self._earlier: RecordedAnswers | None = None
         self._answered = threading.Event()
+        self._fatal: LLMUnavailable | None = None
 
     @property
     def usage(self) -> Usage:
@@ -358,6 +359,8 @@ class ChatClient:
         if earlier is not None:
             return entry_reply(earlier, {"resumed": True})
         with self._gate:
+            if self._fatal is not None:  # the endpoint is unusable: send nothing more
+                raise self._fatal
             return self._send(messages, slot, key)
 
     def _send(self, messages: list[dict], slot: str, key: str) -> Reply:
@@ -389,7 +392,10 @@ class ChatClient:
                     self._sleep(wait)
                     continue
                 self._fail(entry, attempts, start, exc, kind)
-                raise self._failure(exc, kind, attempt + 1) from None
+                failure = self._failure(exc, kind, attempt + 1)
+                if isinstance(failure, LLMUnavailable):
+                    self._fatal = failure
+                raise failure from None
             break
         self._answered.set()
         reply = dataclasses.replace(reply, latency=time.monotonic() - start,
