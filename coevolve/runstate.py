@@ -166,14 +166,32 @@ class RunState:
             return -1.0 if cell.errors and not cell.success_rate else cell.success_rate
         return score
 
-    def failure_trace(self, policy: Program, env: Program) -> str:
-        """Text trace of the first failed episode of ``policy`` on ``env`` (for designers)."""
-        for index, episode in enumerate(self.evaluator.traces(policy, env)):
-            if not episode.success:
-                formatter = getattr(self.domain.envs, "format_trace", None)
-                body = formatter(episode.trace) if formatter and episode.trace else ""
-                return f"episode {index}: error={episode.error}\n{body}".strip()
-        return ""
+    def failure_trace(self, policy: Program, env: Program, any_episode: bool = False) -> str:
+        """Text trace of the first failed episode of ``policy`` on ``env`` (for designers); with
+        ``any_episode``, of the first episode when none failed."""
+        return self.failed_episode(policy, env, any_episode)[1]
+
+    def failed_episode(self, policy: Program, env: Program,
+                       any_episode: bool = False) -> tuple[int | None, str]:
+        """(seed, text trace) of the first failed episode, ``(None, "")`` if none failed."""
+        episodes = self.evaluator.traces(policy, env)
+        failed = [i for i, e in enumerate(episodes) if not e.success]
+        if not failed and not (any_episode and episodes):
+            return None, ""
+        index = failed[0] if failed else 0
+        episode = episodes[index]
+        seed = self.evaluator.episode_job(policy, env, index).kwargs["seed"]
+        formatter = getattr(self.domain.envs, "format_trace", None)
+        body = formatter(episode.trace) if formatter and episode.trace else ""
+        return seed, f"episode {index} (seed {seed}): error={episode.error}\n{body}".strip()
+
+    def draw_level(self, policy: Program, env: Program, seed: int) -> str:
+        """The seeded level drawn as text with the policy's path ("" if the domain cannot)."""
+        if not hasattr(self.domain.envs, "draw_level"):
+            return ""
+        [result] = self.pool.run([Job(self.domain.env_package, "draw_level", env.source,
+                                      policy.source, {"seed": seed})])
+        return result.value if isinstance(result.value, str) else ""
 
     # -- screening candidates -------------------------------------------------------------
     def check_env(self, program: Program) -> dict:

@@ -24,6 +24,8 @@ Required names of a domain package::
     def check_env(env_module, *, seeds: Sequence[int]) -> LevelCheck
     def render(env_module, seed: int, path, out_png: str, **options) -> None
     def heldout_suite() -> list[HeldoutFamily]
+    def draw_level(env_module, policy_module, *, seed: int) -> str   # optional: the seeded level
+                                    # as text with the policy's path, for the LLM policy designer
 
 Environment mutation operators live in ``envs.<name>.mutations`` as
 ``mutate_env(source: str, rng: numpy.random.Generator) -> tuple[str, str]`` (new source, a

@@ -112,24 +112,57 @@ def test_prompts_carry_the_contract_and_what_the_designer_responds_to(chat_serve
     chat_server.script = lambda body: "def policy(obs, agent_pos, agent_dir):\n    return 2\n"
     designer = designer_for(chat_server, domain, tmp_path)
     env, policy = domain.seed_env(), domain.seed_policy()
-    designer.propose_envs(EnvRequest(env, 4, 3, {"policy_0002": (0.75, 0.5),
-                                                 "policy_0000": (0.25, 1.0)}), RNG)
+    trace = "episode 0 (seed 5): error=None\noutcome: truncated after 256 of 256 steps"
+    designer.propose_envs(EnvRequest(env, 4, 3, {"policy_0002": (0.75, 0.5, 0.4),
+                                                 "policy_0000": (0.25, 1.0, 0.8)},
+                                     measures={"width": 8, "solution_length": 12.5},
+                                     trace=trace), RNG)
     prompts = [b["messages"][1]["content"] for b in chat_server.requests]
     assert all(domain.envs.DOC_ENV.strip() in p and env.source.strip() in p for p in prompts)
-    assert all("- policy_0002: MSNE weight 0.75, succeeds in 50% of episodes\n"
-               "- policy_0000: MSNE weight 0.25, succeeds in 100% of episodes\n"
-               "The mixture as a whole succeeds in 62% of episodes." in p for p in prompts)
-    assert all("harder" in p and "solvable" in p for p in prompts)
+    assert all("- policy_0002: MSNE weight 0.75, succeeds in 50% of episodes, mean return 0.400\n"
+               "- policy_0000: MSNE weight 0.25, succeeds in 100% of episodes, mean return 0.800\n"
+               "The mixture as a whole succeeds in 62% of episodes, with mean return 0.500."
+               in p for p in prompts)
+    for part in ("harder", "solvable", "width 8, solution_length 12.5.", trace,
+                 "- `_split(where, door, color)`: Wall off a column", "Imports: only numpy, "
+                 "gymnasium, minigrid and these standard-library modules: abc, array,"):
+        assert all(part in p for p in prompts), part
+    assert all("os," not in p.split("Imports:")[1].split("Any other")[0] for p in prompts)
     focus = [line for p in prompts for line in p.splitlines() if "focus on this change" in line]
     assert len(set(focus)) == 3  # each candidate is steered by a different idea
     chat_server.requests.clear()
-    trace = "episode 0: error=None\noutcome: truncated after 256 of 256 steps"
-    designer.propose_policies(PolicyRequest(policy, env, 4, 1, 0.25, trace), RNG)
+    level = "seed 5, 8 x 8 cells\n    01234567\n  0 ########"
+    designer.propose_policies(PolicyRequest(policy, env, 4, 1, 0.25, trace,
+                                            scores={"env_0000": 1.0, "env_0001": 0.5},
+                                            level=level), RNG)
     [prompt] = [b["messages"][1]["content"] for b in chat_server.requests]
     for part in (domain.envs.DOC_POLICY.strip(), policy.source.strip(), env.source.strip(), trace,
-                 "succeeds in 25% of the episodes"):
-        assert part in prompt
+                 "succeeds in 25% of the episodes", level,
+                 "Its success on the earlier environments of the archive: env_0000 100%, "
+                 "env_0001 50%."):
+        assert part in prompt, part
     assert chat_server.requests[0]["messages"][0]["role"] == "system"
+
+
+def test_the_level_drawing_shows_walls_goal_start_and_path():
+    import types
+
+    import envs.minigrid as minigrid
+    import envs.pygame_nav as pygame_nav
+    import policies.minigrid
+    import policies.pygame_nav
+
+    def load(source):
+        module = types.ModuleType("program")
+        exec(source, module.__dict__)  # the project's own seed programs
+        return module
+    grid = minigrid.draw_level(load(minigrid.SEED_ENV), load(policies.minigrid.SEED_POLICY), seed=3)
+    rows = grid.splitlines()
+    assert rows[2] == "  0 ########" and "G" in grid and "*" in grid and "legend:" in rows[-1]
+    arena = pygame_nav.draw_level(load(pygame_nav.SEED_ENV), load(policies.pygame_nav.SEED_POLICY),
+                                  seed=3)
+    assert arena.count("S") >= 1 and "GGG" in arena and "*" in arena
+    assert arena.splitlines()[-1].startswith("obstacles (x, y, w, h):")
 
 
 def test_the_budget_leaves_out_candidates_then_stops_at_the_iteration_boundary(
