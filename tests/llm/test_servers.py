@@ -171,3 +171,53 @@ def test_the_token_budget_overshoots_by_no_more_than_the_requests_in_flight(chat
     designer.propose_envs(EnvRequest(toy_domain.seed_env(), 1, 4, {}, toy_check), RNG)
     spent = designer.client.usage.total_tokens
     assert spent <= 4096 + 2 * 2000 and len(chat_server.requests) <= 4
+
+
+def coevolve_run(server, tmp_path, *flags):
+    import os
+    import subprocess
+    import sys
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
+    env.update(OPENAI_BASE_URL=server.url, OPENAI_API_KEY="test")
+    out = tmp_path / "run"
+    result = subprocess.run([sys.executable, "-m", "coevolve", "run", "--domain", "minigrid",
+                             "--designer", "llm", "--model", "test-model", "--iterations", "1",
+                             "--episodes", "1", "--candidates", "2", "--workers", "1",
+                             "--quiet", "--out", str(out), *flags],
+                            env=env, capture_output=True, text=True, timeout=300)
+    return result, out
+
+
+def test_the_command_line_stops_at_once_on_a_400_quoting_the_server(chat_server, tmp_path):
+    chat_server.script = lambda body: {"status": 400, "content": "Unrecognized request argument "
+                                       "supplied: reasoning_effort"}
+    result, out = coevolve_run(chat_server, tmp_path, "--reasoning-effort", "low")
+    assert result.returncode == 2
+    [line] = [l for l in result.stderr.splitlines() if l.startswith("coevolve:") and "400" in l]
+    assert "Unrecognized request argument supplied: reasoning_effort" in line
+    assert "Traceback" not in result.stderr
+    assert len(chat_server.requests) <= 2  # the candidates' first requests, sent at once
+    assert len((out / "iterations.jsonl").read_text().splitlines()) == 1  # iteration 0 only
+
+
+def test_html_answers_are_recorded_on_their_candidates_in_iterations_jsonl(chat_server,
+                                                                          toy_domain, tmp_path):
+    from coevolve.loop import run
+    from coevolve.progress import Progress
+    from coevolve.runstate import RunState
+    from coevolve.store import RunStore
+    chat_server.script = lambda body: {"raw": b"<html>Gateway</html>"}
+    cfg = RunConfig(domain="toy", iterations=1, episodes=2, candidates=2, workers=1,
+                    designer="llm", model="test-model", base_url=chat_server.url)
+    state = RunState.create(cfg, str(tmp_path / "run"), progress=Progress(quiet=True))
+    state.designer.client.retry = FAST
+    try:
+        run(state, cfg.iterations)
+    finally:
+        state.close()
+    record = RunStore(str(tmp_path / "run")).iterations()[-1]
+    for kind in ("env", "policy"):
+        assert record["counts"][kind] == {"proposed": 2, "accepted": 0,
+                                          "rejected": {"not_written": 2}}
+    assert all("not a chat completion: '<html>Gateway</html>'" in c["reason"]
+               for c in record["candidates"])
