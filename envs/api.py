@@ -36,7 +36,9 @@ Seed policies live in ``policies.<name>`` (``SEED_POLICY: str``).
 """
 from __future__ import annotations
 
+import linecache
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any
 
 
@@ -90,3 +92,16 @@ class HeldoutFamily:
     """One entry per level: a program source, or None for a built-in environment."""
     options: dict = field(default_factory=dict)
     """Keyword arguments for run_episode shared by every level of the family."""
+
+
+def describe_exception(exc: BaseException, module: ModuleType | None) -> str:
+    """``ExceptionType: message`` plus the innermost line of ``module`` it passed through."""
+    text = f"{type(exc).__name__}: {exc}"[:300]
+    where = None
+    tb = exc.__traceback__
+    while tb is not None:
+        if module is not None and tb.tb_frame.f_globals is module.__dict__:
+            line = linecache.getline(tb.tb_frame.f_code.co_filename, tb.tb_lineno).strip()
+            where = f"line {tb.tb_lineno}" + (f": {line}" if line else "")
+        tb = tb.tb_next
+    return f"{text} ({where})" if where else text

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from envs.api import EpisodeResult, ProgramError
+from envs.api import EpisodeResult, ProgramError, describe_exception
 from envs.pygame_nav.contract import finite_pair, goal_rect, make_env, reset_env, step_env
 
 TRACE_CAP = 2000
@@ -80,7 +80,7 @@ def run_episode(env_module, policy_module, *, seed: int, trace: bool = False,
         try:
             action = policy(obs)
         except Exception as exc:
-            error = f"policy raised {type(exc).__name__}: {exc}"
+            error = f"policy raised {describe_exception(exc, policy_module)}"
             break
         finally:
             thinking += time.perf_counter() - tick

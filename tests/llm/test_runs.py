@@ -162,3 +162,58 @@ def test_a_mixed_run_then_a_designer_switch_on_resume(chat_server, toy_domain, t
     assert records[2]["policy"]["origin"]["designer"] == "llm"
     assert RunStore(root).config_changes() == [
         {"from_iteration": 2, "changes": {"env_designer": "offline", "policy_designer": "llm"}}]
+
+
+TOY_CLI = """import sys
+sys.path.insert(0, {toyworld!r})
+from coevolve.domains import DOMAINS, Domain
+DOMAINS["toy"] = Domain("toy", "toy_envs", "toy_policies")
+from coevolve.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_a_run_killed_mid_iteration_resumes_without_re_asking(chat_server, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    from tests.llm.conftest import TOYWORLD
+    script, reached = toy_script(), threading.Event()
+
+    def hanging(body):
+        first = body["messages"][1]["content"]
+        if "(iteration 2)" in first and "policy designer" in first and not reached.is_set():
+            reached.set()
+            return {"content": "never sent", "delay": 10}
+        return script(body)
+    chat_server.script = hanging
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
+    env.update(OPENAI_BASE_URL=chat_server.url, OPENAI_API_KEY="test")
+    root = str(tmp_path / "run")
+    code = TOY_CLI.format(toyworld=os.path.abspath(TOYWORLD))
+    flags = ["--domain", "toy", "--designer", "llm", "--model", "test-model", "--iterations", "2",
+             "--episodes", "2", "--candidates", "2", "--workers", "1", "--quiet"]
+    child = subprocess.Popen([sys.executable, "-c", code, "run", *flags, "--out", root], env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    assert reached.wait(120)
+    os.kill(child.pid, signal.SIGKILL)  # mid-iteration 2: its levels are answered, in llm.jsonl
+    child.wait()
+    before = read_transcript(root + "/llm.jsonl")
+    answered = {(e["slot"], e["key"]) for e in before if e["type"] == "request"}
+    assert any(slot.startswith("iter0002/env") for slot, _ in answered)
+    chat_server.requests.clear()
+    result = subprocess.run([sys.executable, "-c", code, "resume", root, "--quiet"], env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    after = read_transcript(root + "/llm.jsonl")[len(before):]
+    assert not [e for e in after if e["type"] == "request" and (e["slot"], e["key"]) in answered]
+    assert all("policy designer" in b["messages"][1]["content"] for b in chat_server.requests)
+    records = RunStore(root).iterations()
+    replayed = str(tmp_path / "replayed")
+    result = subprocess.run([sys.executable, "-c", code, "run", *flags, "--out", replayed,
+                             "--replay", root + "/llm.jsonl"], env=env, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert [(r["env"]["sha256"], r["policy"]["sha256"]) for r in RunStore(replayed).iterations()] \
+        == [(r["env"]["sha256"], r["policy"]["sha256"]) for r in records]
