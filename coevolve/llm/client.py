@@ -14,7 +14,6 @@ which only those given are sent). The API key lives only in memory.
 """
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import itertools
 import json
@@ -282,11 +281,38 @@ def _usage(usage) -> Usage:
     return Usage(1, int(usage.prompt_tokens or 0), int(usage.completion_tokens or 0))
 
 
+class Gate:
+    """At most ``limit`` holders at once (0: no limit); :meth:`shrink` halves the limit."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self._held = 0
+        self._free = threading.Condition()
+
+    def shrink(self) -> None:
+        """Halve the limit (to at least 1): requests timed out while others were in flight."""
+        with self._free:
+            self.limit = max(1, (self.limit or self._held) // 2)
+
+    def __enter__(self):
+        with self._free:
+            while self.limit and self._held >= self.limit:
+                self._free.wait()
+            self._held += 1
+        return self
+
+    def __exit__(self, *exc) -> None:
+        with self._free:
+            self._held -= 1
+            self._free.notify_all()
+
+
 class ChatClient:
     """Sends chat requests with retries, a budget and a transcript; safe to share between threads.
 
     Every attempt (retries and timed-out resends included) is reserved against the budget; at
-    most ``concurrency`` requests are in flight. A request already answered in the attached
+    most ``concurrency`` requests are in flight, halved on every timeout (a server serving
+    fewer at once than that makes queued requests time out). A request already answered in the attached
     transcript (a resumed run) is answered from it, without network or budget. A refusal (400)
     of the first request sent stops the run: it would repeat on every request.
 
@@ -314,8 +340,7 @@ class ChatClient:
         self._rng_lock = threading.Lock()
         self._sleep = sleep
         self._numbers = itertools.count()
-        self._gate = (threading.BoundedSemaphore(concurrency) if concurrency > 0
-                      else contextlib.nullcontext())
+        self._gate = Gate(concurrency)
         self._earlier: RecordedAnswers | None = None
         self._answered = threading.Event()
         self._fatal: LLMUnavailable | None = None
@@ -358,45 +383,18 @@ class ChatClient:
         earlier = self._earlier.take(key, slot) if self._earlier is not None else None
         if earlier is not None:
             return entry_reply(earlier, {"resumed": True})
-        with self._gate:
-            if self._fatal is not None:  # the endpoint is unusable: send nothing more
-                raise self._fatal
-            return self._send(messages, slot, key)
+        return self._send(messages, slot, key)
 
     def _send(self, messages: list[dict], slot: str, key: str) -> Reply:
         entry = {"type": REQUEST, "n": next(self._numbers), "slot": slot, "model": self.model,
                  "endpoint": self.endpoint, "key": key, "messages": messages, "time": time.time()}
         attempts, start = [], time.monotonic()
         for attempt in itertools.count():
-            try:
-                self.budget.reserve()
-            except BudgetExhausted as exc:
-                if attempts:
-                    self._fail(entry, attempts, start, exc, REFUSED)
-                raise
-            try:
-                reply = self.backend.send(self.model, messages, slot)
-            except (LLMRefused, LLMUnavailable) as exc:  # replayed failures
-                self._fail(entry, attempts, start, exc, REFUSED if isinstance(exc, LLMRefused)
-                           else FATAL)
-                raise
-            except Resend as exc:
-                attempts.append({"error": str(exc), "wait": 0.0})
-                continue
-            except (BadResponse, openai.OpenAIError) as exc:
-                kind = RETRY if isinstance(exc, BadResponse) else classify(exc)
-                if kind == RETRY and attempt + 1 < self.retry.attempts:
-                    with self._rng_lock:
-                        wait = retry_delay(exc, attempt, self.retry, self._rng)
-                    attempts.append({"error": _describe(exc), "wait": round(wait, 3)})
-                    self._sleep(wait)
-                    continue
-                self._fail(entry, attempts, start, exc, kind)
-                failure = self._failure(exc, kind, attempt + 1)
-                if isinstance(failure, LLMUnavailable):
-                    self._fatal = failure
-                raise failure from None
-            break
+            with self._gate:  # held per attempt: a backoff wait frees the slot
+                reply, wait = self._attempt(messages, slot, entry, attempts, start, attempt)
+            if reply is not None:
+                break
+            self._sleep(wait)
         self._answered.set()
         reply = dataclasses.replace(reply, latency=time.monotonic() - start,
                                     usage=dataclasses.replace(reply.usage,
@@ -407,6 +405,40 @@ class ChatClient:
                      "refusal": reply.refusal, "reasoning": reply.reasoning,
                      "latency": round(reply.latency, 3), "attempts": attempts, "error": None})
         return reply
+
+    def _attempt(self, messages, slot, entry, attempts, start, attempt):
+        """One attempt: ``(reply, 0)``, ``(None, seconds to wait before the next)``, or raises."""
+        if self._fatal is not None:  # the endpoint is unusable: send nothing more
+            raise self._fatal
+        try:
+            self.budget.reserve()  # when it is sent, so queued requests see what was spent
+        except BudgetExhausted as exc:
+            if attempts:
+                self._fail(entry, attempts, start, exc, REFUSED)
+            raise
+        try:
+            return self.backend.send(self.model, messages, slot), 0.0
+        except (LLMRefused, LLMUnavailable) as exc:  # replayed failures
+            self._fail(entry, attempts, start, exc, REFUSED if isinstance(exc, LLMRefused)
+                       else FATAL)
+            raise
+        except Resend as exc:
+            attempts.append({"error": str(exc), "wait": 0.0})
+            return None, 0.0
+        except (BadResponse, openai.OpenAIError) as exc:
+            kind = RETRY if isinstance(exc, BadResponse) else classify(exc)
+            if isinstance(exc, openai.APITimeoutError):
+                self._gate.shrink()  # a server that serves fewer at once than we send
+            if kind == RETRY and attempt + 1 < self.retry.attempts:
+                with self._rng_lock:
+                    wait = retry_delay(exc, attempt, self.retry, self._rng)
+                attempts.append({"error": _describe(exc), "wait": round(wait, 3)})
+                return None, wait
+            self._fail(entry, attempts, start, exc, kind)
+            failure = self._failure(exc, kind, attempt + 1)
+            if isinstance(failure, LLMUnavailable):
+                self._fatal = failure
+            raise failure from None
 
     def _failure(self, exc: Exception, kind: str, tries: int) -> Exception:
         """The exception a failed request raises (see :meth:`complete`)."""

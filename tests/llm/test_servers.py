@@ -221,3 +221,20 @@ def test_html_answers_are_recorded_on_their_candidates_in_iterations_jsonl(chat_
                                           "rejected": {"not_written": 2}}
     assert all("not a chat completion: '<html>Gateway</html>'" in c["reason"]
                for c in record["candidates"])
+
+
+def test_timeouts_against_a_one_at_a_time_server_lower_the_requests_in_flight(chat_server,
+                                                                             toy_domain, tmp_path):
+    chat_server.one_at_a_time = True
+    counter, lock = itertools.count(), threading.Lock()
+
+    def script(body):
+        with lock:
+            n = next(counter)
+        return {"content": f"LEVEL = {n + 2}", "delay": 0.3}
+    chat_server.script = script
+    designer = designer_for(chat_server, toy_domain, tmp_path, request_timeout=0.7)
+    designer.client.retry = RetryPolicy(attempts=5, base_delay=0.3, max_delay=1.0)
+    programs = designer.propose_envs(EnvRequest(toy_domain.seed_env(), 1, 4, {}, toy_check), RNG)
+    assert all(not isinstance(p, NoCandidate) for p in programs)
+    assert designer.client._gate.limit < 4 and len(chat_server.requests) <= 8
