@@ -1,11 +1,13 @@
 """Requests, tokens and prompt sizes of an llm run against a local OpenAI-protocol server.
 
     python experiments/llm_usage.py --domain minigrid --iterations 3 --out /tmp/usage-minigrid
+    python experiments/llm_usage.py --domain atari --iterations 2 --episodes 1 --out /tmp/usage-pong
     python experiments/llm_usage.py --count /tmp/usage-minigrid/llm.jsonl   # prompt sizes only
 
 The local server (tests/llm/conftest.py) plays a model that answers every request with a
 mutant of the program the prompt asks it to start from, made by the domain's offline operators
-(a repair request gets another mutant). It reports no ``usage``, so the run's own token
+(a repair request gets another mutant); for ``--domain atari`` (Pong) it answers with a
+``select_action`` whose dead band grows with every request. It reports no ``usage``, so the run's own token
 counts are the client's estimate (characters / 4). Prompt sizes are then counted exactly with
 an OpenAI tokenizer (``bpe_openai``'s o200k_base and cl100k_base, if importable: install it in
 a separate virtualenv and pass ``--count`` there) or else with the same characters / 4.
@@ -46,6 +48,32 @@ def operator_model(domain_name: str):
     return script
 
 
+PONG_ANSWER = """I aim the paddle's centre at the ball, with a dead band of {band} pixels.
+```python
+def select_action(predicted_y, obs):
+    if predicted_y is None or "Player" not in obs:
+        return 0
+    centre = obs["Player"]["y"] + 7
+    if predicted_y + 2 < centre - {band}:
+        return 2
+    if predicted_y + 2 > centre + {band}:
+        return 3
+    return 0
+```"""
+
+
+def pong_model():
+    """A server script answering Pong requests with a select_action of a new dead band."""
+    lock, counter = threading.Lock(), [0]
+
+    def script(body):
+        with lock:
+            counter[0] += 1
+            band = 2 + counter[0]
+        return {"content": PONG_ANSWER.format(band=band), "usage": None}
+    return script
+
+
 def run(args) -> str:
     import importlib.util
     spec = importlib.util.spec_from_file_location("chat_server", os.path.join(
@@ -54,13 +82,21 @@ def run(args) -> str:
     spec.loader.exec_module(module)
     ChatServer = module.ChatServer  # noqa: N806 - a class
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
-    with ChatServer(operator_model(args.domain)) as server:
+    model = pong_model() if args.domain == "atari" else operator_model(args.domain)
+    with ChatServer(model) as server:
         env.update(OPENAI_BASE_URL=server.url, OPENAI_API_KEY="local")
-        command = [sys.executable, "-m", "coevolve", "run", "--domain", args.domain,
-                   "--designer", "llm", "--model", "operator-model", "--iterations",
-                   str(args.iterations), "--episodes", str(args.episodes), "--candidates",
-                   str(args.candidates), "--workers", str(args.workers), "--out", args.out,
-                   "--quiet"]
+        if args.domain == "atari":
+            command = [sys.executable, "-m", "coevolve", "atari", "--game", "Pong",
+                       "--designer", "llm", "--model", "pong-model", "--iterations",
+                       str(args.iterations), "--episodes", str(args.episodes), "--max-steps",
+                       "1000", "--screen-steps", "500", "--workers", str(args.workers),
+                       "--out", args.out]
+        else:
+            command = [sys.executable, "-m", "coevolve", "run", "--domain", args.domain,
+                       "--designer", "llm", "--model", "operator-model", "--iterations",
+                       str(args.iterations), "--episodes", str(args.episodes), "--candidates",
+                       str(args.candidates), "--workers", str(args.workers), "--out",
+                       args.out, "--quiet"]
         subprocess.run(command, env=env, check=True)
         served = len(server.requests)
     print(f"server answered {served} requests")
@@ -85,7 +121,9 @@ def count(path: str) -> None:
     counters = counter()
     sizes = defaultdict(list)
     for e in requests:
-        _, role, _, attempt = e["slot"].split("/")
+        parts = e["slot"].split("/")
+        role, attempt = ("atari", parts[-1]) if parts[0].startswith("step") else (parts[1],
+                                                                                   parts[-1])
         text = "\n".join(m["content"] for m in e["messages"])
         sizes[(role, "first" if attempt == "r0" else "repair")].append(
             [f(text) for _, f in counters])
@@ -96,7 +134,8 @@ def count(path: str) -> None:
         print(f"  {role:6s} {which:6s} n={len(rows):2d}  " + "   ".join(cells))
     per = defaultdict(lambda: [0, 0, 0])
     for e in requests:
-        it = int(e["slot"].split("/")[0][4:])
+        head = e["slot"].split("/")[0]
+        it = int(head[4:]) if head.startswith(("iter", "step")) else 0
         usage = e.get("usage") or {}
         per[it][0] += usage.get("requests", 1)
         per[it][1] += usage.get("prompt_tokens", 0)
