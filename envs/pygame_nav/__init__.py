@@ -19,8 +19,8 @@ NAME = "pygame"
 ENV_REQUIRED: tuple[str, ...] = ("CustomEnv",)
 POLICY_REQUIRED: tuple[str, ...] = ("policy",)
 ALLOWED_IMPORTS = frozenset({"pygame", "gymnasium"})
-"""Beyond the safe standard library and numpy. ``envs.pygame_nav.arena`` is a dotted name: a program
-may import that helper module (and only it) from this project, at the cost of needing coevolve."""
+"""Beyond the safe standard library and numpy; nothing of this project (programs copy the helpers
+of ``envs.pygame_nav.blocks`` they use, as the seed program does)."""
 DEFAULT_MAX_SECONDS = 1200.0
 """One episode's wall-clock limit: replanning policies on 1,000-obstacle arenas take 0.3-0.6 s a step."""
 DIFFICULTY_MEASURE = "path_length"
