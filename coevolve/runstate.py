@@ -235,7 +235,8 @@ class RunState:
 
     def probe_policies(self, programs: list[Program], env: Program) -> list[str | None]:
         """Why each policy fails its checks on ``env`` (None: it passes), the short episodes
-        run as one batch; results are remembered by (policy, environment) sha256."""
+        run as one batch (a policy whose cell on ``env`` is known is judged by it instead);
+        results are remembered by (policy, environment) sha256."""
         todo = {}
         for program in programs:
             key = (program.sha256, env.sha256)
@@ -244,6 +245,12 @@ class RunState:
             reasons = self.domain.validate(program)
             if reasons:
                 self._probes[key] = "; ".join(reasons)
+                continue
+            cell = self.evaluator.cache.get(self.evaluator.key(program, env))
+            if cell is not None:  # already played on env (a hill-climb's score): no probe
+                self._probes[key] = (None if not (cell.errors and not cell.success_rate) else
+                                     f"the policy failed at run time on the new level: "
+                                     f"{cell.first_error}")
                 continue
             job = self.evaluator.episode_job(program, env, 0)
             steps = getattr(self.domain.envs, "PROBE_STEPS", None)

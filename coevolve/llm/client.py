@@ -58,6 +58,8 @@ class Resend(Exception):
 
 REASONING_EFFORTS = ("none", "minimal", "low", "medium", "high")
 """Values of ``--reasoning-effort`` (OpenAI's reasoning models; vLLM and Ollama pass it on)."""
+REPEATED_REFUSALS = 3
+"""Refusals (400) in a row, with no answer between them, after which the run stops."""
 CHARS_PER_TOKEN = 4
 """Characters per token of the estimate used when a server reports no ``usage``."""
 
@@ -314,7 +316,8 @@ class ChatClient:
     most ``concurrency`` requests are in flight, halved on every timeout (a server serving
     fewer at once than that makes queued requests time out). A request already answered in the attached
     transcript (a resumed run) is answered from it, without network or budget. A refusal (400)
-    of the first request sent stops the run: it would repeat on every request.
+    of the first request sent, or of REPEATED_REFUSALS in a row, stops the run: it would repeat
+    on every request.
 
     Args:
         backend: has ``send(model, messages, slot) -> Reply``.
@@ -344,6 +347,7 @@ class ChatClient:
         self._earlier: RecordedAnswers | None = None
         self._answered = threading.Event()
         self._fatal: LLMUnavailable | None = None
+        self._refusals = 0
 
     @property
     def usage(self) -> Usage:
@@ -396,6 +400,8 @@ class ChatClient:
                 break
             self._sleep(wait)
         self._answered.set()
+        with self._rng_lock:
+            self._refusals = 0
         reply = dataclasses.replace(reply, latency=time.monotonic() - start,
                                     usage=dataclasses.replace(reply.usage,
                                                               requests=len(attempts) + 1))
@@ -445,12 +451,17 @@ class ChatClient:
         described = _describe(exc)
         if isinstance(exc, BadResponse):
             return LLMRefused(f"no usable answer after {tries} attempts: {exc}")
-        if kind == REFUSED and not self._answered.is_set():
+        if kind == REFUSED:
+            with self._rng_lock:
+                self._refusals += 1
+                repeated = self._refusals >= REPEATED_REFUSALS
+        if kind == REFUSED and (repeated or not self._answered.is_set()):
+            which = ("the first request of the run" if not self._answered.is_set() else
+                     f"{self._refusals} requests in a row")
             return LLMUnavailable(
-                f"{self.endpoint} refused the first request of the run, so it would refuse "
-                f"every one: {described} (change the model, --max-output-tokens, "
-                f"--temperature, --reasoning-effort or --llm-extra as it says, or shorten "
-                f"the prompt)")
+                f"{self.endpoint} refused {which}, so it would refuse every one: {described} "
+                f"(change the model, --max-output-tokens, --temperature, --reasoning-effort "
+                f"or --llm-extra as it says, or shorten the prompt)")
         if kind == REFUSED:
             return LLMRefused(described)
         suffix = f" after {tries} attempts" if kind == RETRY else ""

@@ -102,6 +102,21 @@ def test_a_refused_request_raises_llm_refused(chat_server, tmp_path):
     assert len(chat_server.requests) == 2
 
 
+def test_refusals_in_a_row_stop_the_run(chat_server, tmp_path):
+    chat_server.script = lambda body: ("ok" if body["messages"][-1]["content"] == "short"
+                                       else {"status": 400, "content": "context length exceeded"})
+    client = client_for(chat_server, tmp_path)
+    client.ask("short")
+    for _ in range(2):
+        with pytest.raises(LLMRefused):
+            client.ask("long")
+    with pytest.raises(LLMUnavailable, match="refused 3 requests in a row.*context length"):
+        client.ask("long")
+    with pytest.raises(LLMUnavailable):  # nothing more is sent
+        client.ask("short")
+    assert len(chat_server.requests) == 4
+
+
 def test_a_refusal_of_the_first_request_stops_the_run(chat_server, tmp_path):
     chat_server.script = lambda body: {"status": 400, "content": "Unsupported parameter: 'foo'"}
     with pytest.raises(LLMUnavailable, match="refused the first request.*Unsupported parameter"):
