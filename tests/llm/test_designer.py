@@ -167,7 +167,8 @@ def test_the_level_drawing_shows_walls_goal_start_and_path():
 
 def test_the_budget_leaves_out_candidates_then_stops_at_the_iteration_boundary(
         chat_server, toy_domain, tmp_path):
-    chat_server.script = counter_script(lambda n: f"LEVEL = {n}", lambda n: "def policy():\n    return 1\n")
+    chat_server.script = counter_script(lambda n: f"LEVEL = {n + 2}",  # never the parent
+                                        lambda n: "def policy():\n    return 1\n")
     designer = designer_for(chat_server, toy_domain, tmp_path, max_requests=3)
     programs = designer.propose_envs(EnvRequest(toy_domain.seed_env(), 1, 4, {}, toy_check), RNG)
     assert len(programs) == 4 and len(chat_server.requests) == 3
