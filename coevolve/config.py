@@ -18,7 +18,11 @@ class RunConfig:
     candidates: int = 4
     """Candidates K per designer per iteration."""
     designer: str = "offline"
-    """Designer back end: offline (AST mutation, no network) or llm."""
+    """Designer back end of both roles: offline (AST mutation, no network) or llm."""
+    env_designer: str | None = None
+    """Designer of environments (offline or llm); default: --designer."""
+    policy_designer: str | None = None
+    """Designer of policies (offline or llm); default: --designer."""
     model: str | None = None
     """LLM model name for --designer llm."""
     seed: int = 0
@@ -55,6 +59,24 @@ class RunConfig:
     """Seconds before an LLM request is abandoned and retried."""
     replay: str | None = None
     """Answer LLM requests from this llm.jsonl transcript instead of the network."""
+    temperature: float | None = None
+    """LLM sampling temperature; none is sent unless given (reasoning models reject it)."""
+    max_output_tokens: int = 0
+    """LLM output-token limit per answer (max_completion_tokens on OpenAI, else max_tokens); 0 sends none."""
+    reasoning_effort: str | None = None
+    """LLM reasoning effort (none, minimal, low, medium, high); none is sent unless given."""
+    llm_extra: str | None = None
+    """JSON object merged into every LLM request body, e.g. '{"options": {"num_ctx": 16384}}' for Ollama."""
+    llm_concurrency: int = 4
+    """LLM requests in flight at once (1 for a server that serves one at a time); 0: no cap."""
+
+    def designer_of(self, role: str) -> str:
+        """The designer back end of ``role`` ("env" or "policy")."""
+        return (self.env_designer if role == "env" else self.policy_designer) or self.designer
+
+    def uses_llm(self) -> bool:
+        """Whether either role is designed by the llm back end."""
+        return "llm" in (self.designer_of("env"), self.designer_of("policy"))
 
     def resolved_workers(self) -> int:
         """Worker count with 0 meaning one per core."""

@@ -61,10 +61,18 @@ def choose_environment(state: RunState, t: int, weights: np.ndarray):
     reach), to the harder one otherwise (so it does not stall when the mixture solves them all).
     """
     support = [i for i, w in enumerate(weights) if w > 1e-9]
+    parent = state.envs[-1]
+    returns = [c.mean_return for c in state.evaluator.evaluate([(state.policies[i], parent)
+                                                                for i in support])]
     mixture = {state.payoffs.policy_labels[i]: (float(weights[i]),
-                                                float(state.payoffs.values[i, -1]))
-               for i in support}
-    request = EnvRequest(state.envs[-1], t, state.config.candidates, mixture, state.env_rejection)
+                                                float(state.payoffs.values[i, -1]), float(r))
+               for i, r in zip(support, returns)}
+    trace = ""
+    if state.config.designer_of("env") == "llm":  # what the paper's designer sees
+        heaviest = state.policies[int(np.argmax(weights))]
+        trace = state.failure_trace(heaviest, parent, any_episode=True)
+    request = EnvRequest(parent, t, state.config.candidates, mixture, state.env_rejection,
+                         state.measures[-1], trace)
     proposed = state.designer.propose_envs(request, state.rng(t, "env"))
     candidates = state.screen_envs(proposed, t)
     accepted = [c for c in candidates if c["status"] == "accepted"]
@@ -93,11 +101,18 @@ def choose_policy(state: RunState, t: int, env: Program, weights: np.ndarray):
     """Step 2: the valid candidate with the highest success on the new environment."""
     parent = state.policies[int(np.argmax(weights))]
     parent_cell = state.evaluate([(parent, env)], f"iter {t}: parent policy")[0]
-    trace = state.failure_trace(parent, env) if parent_cell.success_rate < 1.0 else ""
+    seed, trace = (state.failed_episode(parent, env) if parent_cell.success_rate < 1.0
+                   else (None, ""))
+    scores, level = {}, ""
+    if state.config.designer_of("policy") == "llm":  # what the paper's designer sees
+        row = state.policies.index(parent)
+        scores = {label: float(state.payoffs.values[row, j])
+                  for j, label in enumerate(state.payoffs.env_labels)}
+        level = state.draw_level(parent, env, seed) if seed is not None else ""
     request = PolicyRequest(parent, env, t, state.config.candidates, parent_cell.success_rate,
-                            trace, state.policy_rejection, state.success_on(env))
+                            trace, state.policy_check(env), state.success_on(env), scores, level)
     proposed = state.designer.propose_policies(request, state.rng(t, "policy"))
-    candidates = [state.screen_policy(program, t, n) for n, program in enumerate(proposed)]
+    candidates = state.screen_policies(proposed, env, t)
     accepted = [c for c in candidates if c["status"] == "accepted"]
     if not accepted:
         return None, candidates

@@ -15,7 +15,8 @@ import numpy as np
 from solvers.nash import nash
 
 from coevolve.config import RunConfig
-from coevolve.designers import make_designer
+from coevolve.designers import designer_for
+from coevolve.designers.base import NoCandidate
 from coevolve.domains import get_domain
 from coevolve.errors import UserInputError
 from coevolve.evaluate import CellResult, Evaluator, ResultCache
@@ -37,7 +38,7 @@ class RunState:
         self.store = store
         self.domain = get_domain(config.domain)
         self.progress = progress or Progress()
-        self.designer = designer or make_designer(config.designer, self.domain, config)
+        self.designer = designer or designer_for(self.domain, config)
         if hasattr(self.designer, "attach_transcript"):  # the llm designer's llm.jsonl
             self.designer.attach_transcript(store.path("llm.jsonl"))
         self.pool = executor or executor_for(config)
@@ -53,13 +54,14 @@ class RunState:
         self.next_iteration = 0
         self._new_cells: list[dict] = []
         self._checks: dict[str, dict] = {}
+        self._probes: dict[tuple, str | None] = {}
 
     # -- creating and reopening -----------------------------------------------------------
     @classmethod
     def create(cls, config: RunConfig, root: str, **kwargs) -> "RunState":
         """A new run in ``root`` (which must not hold a run yet)."""
         # a bad domain, designer or executor is a user error before anything is written
-        designer = make_designer(config.designer, get_domain(config.domain), config)
+        designer = designer_for(get_domain(config.domain), config)
         executor = kwargs.pop("executor", None) or executor_for(config)
         config = replace(config, sandbox=getattr(executor, "sandbox_mode", config.sandbox))
         try:
@@ -71,12 +73,23 @@ class RunState:
         return cls(config, store, designer=designer, executor=executor, **kwargs)
 
     @classmethod
-    def reopen(cls, root: str, iterations: int | None = None, **kwargs) -> "RunState":
-        """Rebuild a run from its directory; cells come back from the cache."""
+    def reopen(cls, root: str, iterations: int | None = None, changes: dict | None = None,
+               **kwargs) -> "RunState":
+        """Rebuild a run from its directory; cells come back from the cache.
+
+        ``changes`` are settings that differ from here on (a designer switch, LLM options);
+        they are recorded in resumes.jsonl, so later resumes keep them.
+        """
         store = RunStore(root)
         config = RunConfig.from_dict(store.load_config())
+        for change in store.config_changes():
+            config = RunConfig.from_dict({**config.to_dict(), **change["changes"]})
         if iterations is not None:
             config = RunConfig.from_dict({**config.to_dict(), "iterations": iterations})
+        changes = {k: v for k, v in (changes or {}).items() if getattr(config, k) != v}
+        if changes:  # a designer switch or new LLM options: built first, so a bad one writes nothing
+            config = RunConfig.from_dict({**config.to_dict(), **changes})
+            kwargs.setdefault("designer", designer_for(get_domain(config.domain), config))
         state = cls(config, store, **kwargs)
         for record in store.iterations():
             for kind in ("env", "policy"):
@@ -89,6 +102,8 @@ class RunState:
                 else:
                     state.add_policy(program, record["iteration"])
             state.next_iteration = record["iteration"] + 1
+        if changes:
+            store.record_config_change(state.next_iteration, changes)
         if state.next_iteration:
             state.fill_unknown_cells("resume: reloading cells")
             state._new_cells = []  # reloaded, not new: the next record lists only its own cells
@@ -151,17 +166,36 @@ class RunState:
         def score(policy: Program) -> float:
             if self.domain.validate(policy):
                 return -1.0
-            return self.evaluator.evaluate([(policy, env)])[0].success_rate
+            cell = self.evaluator.evaluate([(policy, env)])[0]
+            return -1.0 if cell.errors and not cell.success_rate else cell.success_rate
         return score
 
-    def failure_trace(self, policy: Program, env: Program) -> str:
-        """Text trace of the first failed episode of ``policy`` on ``env`` (for designers)."""
-        for index, episode in enumerate(self.evaluator.traces(policy, env)):
-            if not episode.success:
-                formatter = getattr(self.domain.envs, "format_trace", None)
-                body = formatter(episode.trace) if formatter and episode.trace else ""
-                return f"episode {index}: error={episode.error}\n{body}".strip()
-        return ""
+    def failure_trace(self, policy: Program, env: Program, any_episode: bool = False) -> str:
+        """Text trace of the first failed episode of ``policy`` on ``env`` (for designers); with
+        ``any_episode``, of the first episode when none failed."""
+        return self.failed_episode(policy, env, any_episode)[1]
+
+    def failed_episode(self, policy: Program, env: Program,
+                       any_episode: bool = False) -> tuple[int | None, str]:
+        """(seed, text trace) of the first failed episode, ``(None, "")`` if none failed."""
+        episodes = self.evaluator.traces(policy, env)
+        failed = [i for i, e in enumerate(episodes) if not e.success]
+        if not failed and not (any_episode and episodes):
+            return None, ""
+        index = failed[0] if failed else 0
+        episode = episodes[index]
+        seed = self.evaluator.episode_job(policy, env, index).kwargs["seed"]
+        formatter = getattr(self.domain.envs, "format_trace", None)
+        body = formatter(episode.trace) if formatter and episode.trace else ""
+        return seed, f"episode {index} (seed {seed}): error={episode.error}\n{body}".strip()
+
+    def draw_level(self, policy: Program, env: Program, seed: int) -> str:
+        """The seeded level drawn as text with the policy's path ("" if the domain cannot)."""
+        if not hasattr(self.domain.envs, "draw_level"):
+            return ""
+        [result] = self.pool.run([Job(self.domain.env_package, "draw_level", env.source,
+                                      policy.source, {"seed": seed})])
+        return result.value if isinstance(result.value, str) else ""
 
     # -- screening candidates -------------------------------------------------------------
     def check_env(self, program: Program) -> dict:
@@ -193,17 +227,58 @@ class RunState:
         check = self.check_env(program)
         return None if check["feasible"] else check["reason"]
 
-    def policy_rejection(self, program: Program) -> str | None:
-        """Why a policy candidate would be rejected; None if it passes the static checks."""
-        reasons = self.domain.validate(program)
-        return "; ".join(reasons) if reasons else None
+    def policy_rejection(self, program: Program, env: Program | None = None) -> str | None:
+        """Why a policy candidate would be rejected: static checks, then (with ``env``) a short
+        episode on that level in the sandbox; None if it would be accepted."""
+        return self.probe_policies([program], env)[0] if env is not None else \
+            "; ".join(self.domain.validate(program)) or None
 
-    def screen_envs(self, programs: list[Program], t: int) -> list[dict]:
+    def policy_check(self, env: Program):
+        """The ``check(policy)`` callback of a policy request on ``env``."""
+        return lambda program: self.policy_rejection(program, env)
+
+    def probe_policies(self, programs: list[Program], env: Program) -> list[str | None]:
+        """Why each policy fails its checks on ``env`` (None: it passes), the short episodes
+        run as one batch (a policy whose cell on ``env`` is known is judged by it instead);
+        results are remembered by (policy, environment) sha256."""
+        todo = {}
+        for program in programs:
+            key = (program.sha256, env.sha256)
+            if key in self._probes or key in todo:
+                continue
+            reasons = self.domain.validate(program)
+            if reasons:
+                self._probes[key] = "; ".join(reasons)
+                continue
+            cell = self.evaluator.cache.get(self.evaluator.key(program, env))
+            if cell is not None:  # already played on env (a hill-climb's score): no probe
+                self._probes[key] = (None if not (cell.errors and not cell.success_rate) else
+                                     f"the policy failed at run time on the new level: "
+                                     f"{cell.first_error}")
+                continue
+            job = self.evaluator.episode_job(program, env, 0)
+            steps = getattr(self.domain.envs, "PROBE_STEPS", None)
+            if steps:
+                job = Job(job.module, job.function, job.env_source, job.policy_source,
+                          {**job.kwargs, "max_steps": steps}, job.seconds)
+            todo[key] = job
+        for key, result in zip(todo, self.pool.run(list(todo.values()))):
+            error = result.error or getattr(result.value, "error", None)
+            self._probes[key] = (None if error is None else
+                                 f"the policy failed at run time in a short episode on the new "
+                                 f"level (seed {todo[key].kwargs['seed']}): {error}")
+        return [self._probes[(p.sha256, env.sha256)] for p in programs]
+
+    def screen_envs(self, proposed: list, t: int) -> list[dict]:
         """Records of environment candidates: accepted, or rejected with a reason."""
         archived = {e.sha256 for e in self.envs}
+        programs = [p for p in proposed if isinstance(p, Program)]
         checks = self.check_envs([p for p in programs if p.sha256 not in archived])
         records = []
-        for n, program in enumerate(programs):
+        for n, program in enumerate(proposed):
+            if isinstance(program, NoCandidate):
+                records.append(_not_written(program))
+                continue
             entry = self._candidate("env", program, t, n)
             if program.sha256 in archived:
                 records.append({**entry, "status": "rejected", "category": "duplicate",
@@ -215,16 +290,29 @@ class RunState:
                             "measures": check.get("measures", {})})
         return records
 
-    def screen_policy(self, program: Program, t: int, n: int) -> dict:
-        """Record of a policy candidate: accepted (to be evaluated), or rejected."""
-        entry = self._candidate("policy", program, t, n)
-        if program.sha256 in {p.sha256 for p in self.policies}:
-            return {**entry, "status": "rejected", "category": "duplicate",
-                    "reason": "identical to an archived policy"}
-        reason = self.policy_rejection(program)
-        if reason:
-            return {**entry, "status": "rejected", "category": "invalid", "reason": reason}
-        return {**entry, "status": "accepted", "category": None, "reason": None}
+    def screen_policies(self, proposed: list, env: Program, t: int) -> list[dict]:
+        """Records of policy candidates: accepted (to be evaluated), or rejected with a reason
+        (static checks, then a short episode on ``env``)."""
+        archived = {p.sha256 for p in self.policies}
+        fresh = [p for p in proposed if isinstance(p, Program) and p.sha256 not in archived]
+        reasons = dict(zip((p.sha256 for p in fresh), self.probe_policies(fresh, env)))
+        records = []
+        for n, program in enumerate(proposed):
+            if isinstance(program, NoCandidate):
+                records.append(_not_written(program))
+                continue
+            entry = self._candidate("policy", program, t, n)
+            reason = reasons.get(program.sha256)
+            if program.sha256 in archived:
+                records.append({**entry, "status": "rejected", "category": "duplicate",
+                                "reason": "identical to an archived policy"})
+            elif reason:
+                category = "runtime" if reason.startswith("the policy failed at run") else "invalid"
+                records.append({**entry, "status": "rejected", "category": category,
+                                "reason": reason})
+            else:
+                records.append({**entry, "status": "accepted", "category": None, "reason": None})
+        return records
 
     def _candidate(self, kind: str, program: Program, t: int, n: int) -> dict:
         name = f"iter{t:04d}_{kind}_{n}_{program.short}.py"
@@ -287,6 +375,13 @@ class RunState:
         self.payoffs.save_csv(self.store.path("payoff.csv"))
         self.store.append_iteration(record)
         self.next_iteration = record["iteration"] + 1
+
+
+def _not_written(missing: NoCandidate) -> dict:
+    """The record of a candidate slot without a program (its requests failed)."""
+    return {"kind": missing.kind, "sha256": None, "file": None, "note": missing.reason,
+            "slot": missing.slot, "status": "rejected", "category": "not_written",
+            "reason": missing.reason}
 
 
 def _check_entry(result) -> dict:

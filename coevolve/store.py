@@ -6,6 +6,7 @@
       payoff.csv         success rates, labelled rows and columns
       iterations.jsonl   one line per finished iteration
       cache.jsonl        evaluated payoff cells (so resuming recomputes nothing)
+      resumes.jsonl      settings changed on resume (designers, LLM options), one line each
 """
 from __future__ import annotations
 
@@ -55,6 +56,21 @@ class RunStore:
                                  f"{self.root}` or choose another --out")
         os.makedirs(self.path("programs", "candidates"), exist_ok=True)
         write_atomic(self.path("config.json"), json.dumps(config, indent=2) + "\n")
+
+    def config_changes(self) -> list[dict]:
+        """Settings changed on resume, in order: ``{"from_iteration": t, "changes": {...}}``."""
+        try:
+            with open(self.path("resumes.jsonl"), encoding="utf-8") as handle:
+                return [json.loads(line) for line in handle if line.strip()]
+        except FileNotFoundError:
+            return []
+
+    def record_config_change(self, from_iteration: int, changes: dict) -> None:
+        """Append a resume's changed settings (config.json itself is never rewritten)."""
+        lines = [json.dumps(c, sort_keys=True) for c in self.config_changes()]
+        lines.append(json.dumps({"from_iteration": from_iteration, "changes": changes},
+                                sort_keys=True))
+        write_atomic(self.path("resumes.jsonl"), "\n".join(lines) + "\n")
 
     def load_config(self) -> dict:
         """The config a run was started with."""

@@ -18,12 +18,16 @@ Required names of a domain package::
                                     # equally hard candidates (the simpler level is kept)
     RUN_DEFAULTS: dict              # optional: RunConfig fields a run of this domain uses unless
                                     # given on the command line (e.g. {"episodes": 3})
+    PROBE_STEPS: int                # optional: run_episode's max_steps for the short episode a
+                                    # policy candidate plays before it is accepted
 
     def run_episode(env_module, policy_module, *, seed: int, trace: bool = False,
                     **options) -> EpisodeResult
     def check_env(env_module, *, seeds: Sequence[int]) -> LevelCheck
     def render(env_module, seed: int, path, out_png: str, **options) -> None
     def heldout_suite() -> list[HeldoutFamily]
+    def draw_level(env_module, policy_module, *, seed: int) -> str   # optional: the seeded level
+                                    # as text with the policy's path, for the LLM policy designer
 
 Environment mutation operators live in ``envs.<name>.mutations`` as
 ``mutate_env(source: str, rng: numpy.random.Generator) -> tuple[str, str]`` (new source, a
@@ -34,7 +38,9 @@ Seed policies live in ``policies.<name>`` (``SEED_POLICY: str``).
 """
 from __future__ import annotations
 
+import linecache
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any
 
 SAFE_STDLIB = frozenset({
@@ -259,3 +265,16 @@ class HeldoutFamily:
     """One entry per level: a program source, or None for a built-in environment."""
     options: dict = field(default_factory=dict)
     """Keyword arguments for run_episode shared by every level of the family."""
+
+
+def describe_exception(exc: BaseException, module: ModuleType | None) -> str:
+    """``ExceptionType: message`` plus the innermost line of ``module`` it passed through."""
+    text = f"{type(exc).__name__}: {exc}"[:300]
+    where = None
+    tb = exc.__traceback__
+    while tb is not None:
+        if module is not None and tb.tb_frame.f_globals is module.__dict__:
+            line = linecache.getline(tb.tb_frame.f_code.co_filename, tb.tb_lineno).strip()
+            where = f"line {tb.tb_lineno}" + (f": {line}" if line else "")
+        tb = tb.tb_next
+    return f"{text} ({where})" if where else text

@@ -65,6 +65,20 @@ def splice_trainable(program: str, answer: str) -> tuple[str, list[str]]:
     return ast.unparse(ast.fix_missing_locations(tree)) + "\n", [f.name for f in functions]
 
 
+def history_text(history: Sequence[dict], rows: int = 8) -> str:
+    """Earlier attempts and their scores, the latest ``rows`` iterations, oldest first."""
+    if not history:
+        return "(none yet: this is the first attempt)"
+    lines = []
+    for row in list(history)[-rows:]:
+        score = (f"{row['candidate_mean']:.1f} +- {row['candidate_std']:.1f}"
+                 if row.get("candidate_mean") is not None else "no candidate passed screening")
+        tried = "; ".join(row.get("notes") or []) or "the starter program"
+        lines.append(f"- iteration {row['iteration']}: {tried[:160]} -> {score} "
+                     f"(best so far {row['best_mean']:.1f})")
+    return "\n".join(lines)
+
+
 class LLMOptimizer:
     """Asks a chat model for new trainable functions; see the module docstring.
 
@@ -85,6 +99,13 @@ class LLMOptimizer:
         self.game, self.candidates, self.client = game, candidates, client
         self.check, self.repair_rounds = check, repair_rounds
         self.step = 0
+        self.history: tuple = ()
+
+    def observe(self, iteration: int, history: Sequence[dict]) -> None:
+        """The iteration about to be proposed for (it names the transcript slots, so a resumed
+        run finds its answers) and the run's history (shown to the model)."""
+        self.step = iteration - 1
+        self.history = tuple(history)
 
     def propose(self, program: str, trace_text: str, feedback: Feedback,
                 rng: np.random.Generator, elites: Sequence[str] = (),
@@ -104,7 +125,8 @@ class LLMOptimizer:
         text = prompts.render("atari_optimizer.md", game=self.game,
                               names=", ".join(f"`{n}`" for n in names),
                               doc=policy_doc(self.game).strip(), program=program.rstrip(),
-                              trace=trace_text.strip(), feedback=feedback.text)
+                              trace=trace_text.strip(), feedback=feedback.text,
+                              history=history_text(self.history))
         out = []
         for n in range(self.candidates):
             candidate = self._candidate(program, names, text, f"step{self.step:04d}/{n}")

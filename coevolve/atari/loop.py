@@ -30,7 +30,8 @@ from coevolve.atari.feedback import STAGES, staged_feedback
 from coevolve.atari.optimizers import DESIGNERS, make_optimizer
 from coevolve.atari.standalone import standalone_source
 from coevolve.atari.tracing import render_trace
-from coevolve.llm import open_client, resolve_settings
+from coevolve.llm import open_client
+from coevolve.llm.client import settings_from
 from coevolve.store import write_atomic
 from coevolve.validate import validate_source
 from envs.atari import ALLOWED_IMPORTS, POLICY_REQUIRED
@@ -88,6 +89,18 @@ class AtariConfig:
     """LLM budget: requests over the run; 0 means no limit."""
     request_timeout: float = 120.0
     """Seconds before one LLM request is abandoned (and retried)."""
+    max_tokens: int = 0
+    """LLM budget: prompt plus completion tokens over the run; 0 means no limit."""
+    temperature: float | None = None
+    """LLM sampling temperature; none is sent unless given."""
+    max_output_tokens: int = 0
+    """LLM output-token limit per answer; 0 sends none."""
+    reasoning_effort: str | None = None
+    """LLM reasoning effort; none is sent unless given."""
+    llm_extra: str | None = None
+    """JSON object merged into every LLM request body."""
+    llm_concurrency: int = 4
+    """LLM requests in flight at once; 0: no cap."""
     check_steps: int = 200
     """Steps of the rollout that checks an llm candidate for run-time errors."""
 
@@ -98,7 +111,7 @@ class AtariConfig:
                      "screen_steps", "finalists", "elites", "check_steps"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
-        for name in ("iterations", "horizon", "repair_rounds", "max_requests"):
+        for name in ("iterations", "horizon", "repair_rounds", "max_requests", "max_tokens"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
         if self.designer not in DESIGNERS:
@@ -108,9 +121,7 @@ class AtariConfig:
 
 def llm_settings(config: AtariConfig):
     """The llm optimiser's endpoint settings; raises UserInputError if they are unusable."""
-    return resolve_settings(config.model or None, base_url=config.base_url or None,
-                            timeout=config.request_timeout, max_requests=config.max_requests,
-                            replay=config.replay or None)
+    return settings_from(config)
 
 
 def eval_seeds(config: AtariConfig) -> list[int]:
@@ -206,6 +217,9 @@ class AtariRun:
         steps = record["steps"]
         trace_text = render_trace(record, c.trace_chars)
         feedback = staged_feedback(c.game, state.best_mean, state.best_std)
+        observe = getattr(self.optimizer, "observe", None)
+        if observe is not None:  # the llm optimiser: slots by iteration, earlier attempts shown
+            observe(iteration, state.history)
         proposals = self.optimizer.propose(state.best_source, trace_text, feedback, rng,
                                            [s for _, s in state.elites],
                                            stalled_iterations(state.history))

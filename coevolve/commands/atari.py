@@ -10,6 +10,9 @@ from coevolve.errors import UserInputError
 
 HELP = "optimise an Atari policy program (Pong, Breakout, SpaceInvaders) from traces and scores"
 GAMES = ("Pong", "Breakout", "SpaceInvaders")
+REQUEST_FIELDS = ("max_tokens", "temperature", "max_output_tokens", "reasoning_effort",
+                  "llm_extra", "llm_concurrency")
+"""LLM settings whose flags come from RunConfig, the same as for ``coevolve run``."""
 DEFAULT_CANDIDATES = {"offline": 24, "llm": 1}
 """Candidates per iteration when --candidates is not given, by designer."""
 
@@ -49,6 +52,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                      help="request budget of the run (default 0: no limit)")
     llm.add_argument("--request-timeout", type=float, default=120.0,
                      help="seconds before one request is abandoned and retried (default 120)")
+    from coevolve.config import RunConfig
+    from coevolve.flags import add_config_flags
+    add_config_flags(llm, RunConfig, skip=[f for f in RunConfig.__dataclass_fields__
+                                           if f not in REQUEST_FIELDS])
     parser.add_argument("--out", default=None,
                         help="run directory (default runs/atari-<game>-<seed>)")
     parser.add_argument("--sandbox", default="auto", choices=("auto", "bwrap", "process"),
@@ -82,7 +89,9 @@ def main(args: argparse.Namespace) -> int:
                                  model=args.model, base_url=args.base_url, replay=args.replay,
                                  repair_rounds=args.repair_rounds,
                                  max_requests=args.max_requests,
-                                 request_timeout=args.request_timeout)
+                                 request_timeout=args.request_timeout,
+                                 **{name: getattr(args, name) for name in REQUEST_FIELDS
+                                    if getattr(args, name) is not None})
         except ValueError as exc:
             raise UserInputError(str(exc)) from None
     if config.designer == "llm":  # a missing model, key or transcript: exit 2 before any work
@@ -114,4 +123,6 @@ def _saved_config(out: Path, args: argparse.Namespace):
     if config.game != args.game:
         raise UserInputError(f"{out} holds a {config.game} run, not {args.game}")
     return replace(config, iterations=max(config.iterations, args.iterations),
-                   replay=args.replay or config.replay)
+                   replay=args.replay or config.replay,
+                   **{name: getattr(args, name) for name in REQUEST_FIELDS
+                      if getattr(args, name, None) is not None})

@@ -1,15 +1,27 @@
-"""``coevolve resume``: continue a run from its last finished iteration."""
+"""``coevolve resume``: continue a run from its last finished iteration.
+
+The designers and the LLM settings may be changed on resume (``--designer``,
+``--env-designer``, ``--policy-designer``, ``--model``, ...): the change is recorded in the run's
+resumes.jsonl and holds from the resumed iteration on.
+"""
 from __future__ import annotations
 
 import os
 
 from coevolve.commands.run import report_refresher, sandbox_line
+from coevolve.config import RunConfig
+from coevolve.designers import DESIGNERS
 from coevolve.errors import UserInputError
+from coevolve.flags import add_config_flags
 from coevolve.loop import run
 from coevolve.progress import Progress
 from coevolve.runstate import RunState
 
 HELP = "continue a run from its last finished iteration"
+SWITCHABLE = ("designer", "env_designer", "policy_designer", "model", "base_url", "repair_rounds",
+              "max_requests", "max_tokens", "request_timeout", "temperature",
+              "max_output_tokens", "reasoning_effort", "llm_extra", "llm_concurrency")
+"""RunConfig fields a resume may change."""
 
 
 def add_arguments(parser) -> None:
@@ -18,12 +30,23 @@ def add_arguments(parser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     parser.add_argument("--report", action="store_true",
                         help="refresh DIR/report/index.html after every iteration")
+    switch = parser.add_argument_group("changed from the resumed iteration on (default: as before)")
+    add_config_flags(switch, RunConfig, skip=[f for f in RunConfig.__dataclass_fields__
+                                              if f not in SWITCHABLE],
+                     choices={name: list(DESIGNERS)
+                              for name in ("designer", "env_designer", "policy_designer")})
 
 
 def main(args) -> int:
     if not os.path.isdir(args.dir):
         raise UserInputError(f"{args.dir}: no such run directory")
-    state = RunState.reopen(args.dir, args.iterations, progress=Progress(quiet=args.quiet))
+    changes = {name: getattr(args, name) for name in SWITCHABLE
+               if getattr(args, name, None) is not None}
+    if "designer" in changes:  # --designer sets both roles unless one is named too
+        changes.setdefault("env_designer", changes["designer"])
+        changes.setdefault("policy_designer", changes["designer"])
+    state = RunState.reopen(args.dir, args.iterations, changes,
+                            progress=Progress(quiet=args.quiet))
     try:
         done = state.next_iteration
         state.progress.message(f"coevolve: resuming {args.dir} at iteration {done}")

@@ -17,7 +17,8 @@ HELP = "start a co-evolution run of environments and policies"
 
 def add_arguments(parser) -> None:
     add_config_flags(parser, RunConfig,
-                     choices={"domain": sorted(DOMAINS), "designer": list(DESIGNERS)})
+                     choices={"domain": sorted(DOMAINS), "designer": list(DESIGNERS),
+                              "env_designer": list(DESIGNERS), "policy_designer": list(DESIGNERS)})
     parser.add_argument("--out", help="run directory (default: runs/<domain>-<designer>-s<seed>-<time>)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     parser.add_argument("--report", action="store_true",

@@ -21,9 +21,14 @@ class EnvRequest:
     k: int
     """How many candidates."""
     mixture_success: dict = field(default_factory=dict)
-    """Policy label -> (MSNE weight, success on the parent) for the policies in the mixture."""
+    """Policy label -> (MSNE weight, success on the parent[, mean return on the parent]) for the
+    policies in the mixture."""
     check: Callable[[Program], str | None] | None = None
     """Returns why a candidate would be rejected (None if accepted), for designers that repair."""
+    measures: dict = field(default_factory=dict)
+    """The parent level's measures (from its feasibility check)."""
+    trace: str = ""
+    """Compact text trace of the heaviest mixture policy playing the parent level."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,24 @@ class PolicyRequest:
     """Returns why a candidate would be rejected (None if accepted), for designers that repair."""
     score: Callable[[Program], float] | None = None
     """Success rate of a policy on ``env`` (cached), for designers that search."""
+    scores: dict = field(default_factory=dict)
+    """Environment label -> the parent's success on it, for the whole archive before ``env``."""
+    level: str = ""
+    """The seeded level of the failed episode drawn as text, with the parent's path."""
+
+
+@dataclass(frozen=True)
+class NoCandidate:
+    """A candidate slot that produced no program (its requests failed), and why."""
+
+    kind: str
+    """"env" or "policy"."""
+    slot: str
+    """Which conversation, e.g. "iter0003/policy/1"."""
+    reason: str
+    """Why there is no program (quoting the server or the budget)."""
+    reasons: tuple = ()
+    """The repair reasons given before it stopped."""
 
 
 class Designer(Protocol):
@@ -54,7 +77,7 @@ class Designer(Protocol):
     name: str
 
     def propose_envs(self, request: EnvRequest, rng: np.random.Generator) -> list[Program]:
-        """K candidate environment programs."""
+        """K candidate environment programs (a :class:`NoCandidate` where one could not be had)."""
 
     def propose_policies(self, request: PolicyRequest, rng: np.random.Generator) -> list[Program]:
-        """K candidate policy programs."""
+        """K candidate policy programs (a :class:`NoCandidate` where one could not be had)."""

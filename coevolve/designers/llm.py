@@ -24,8 +24,10 @@ import numpy as np
 from coevolve import prompts
 from coevolve.designers.base import EnvRequest, PolicyRequest
 from coevolve.errors import UserInputError
-from coevolve.llm import (BudgetExhausted, ChatClient, ExtractionError, extract_program,
-                          open_client, resolve_settings)
+from coevolve.designers.base import NoCandidate
+from coevolve.llm import BudgetExhausted, ChatClient, ExtractionError, open_client
+from coevolve.llm.client import CHARS_PER_TOKEN, settings_from
+from coevolve.llm.extract import read_program
 from coevolve.llm.repair import converse
 from coevolve.llm.transcript import CANDIDATE
 from coevolve.program import Origin, Program
@@ -47,11 +49,8 @@ class LLMDesigner:
     @classmethod
     def from_config(cls, domain, config) -> "LLMDesigner":
         """The designer of a RunConfig (model, endpoint, budget, replay, repair rounds)."""
-        settings = resolve_settings(config.model, base_url=config.base_url,
-                                    timeout=config.request_timeout,
-                                    max_requests=config.max_requests,
-                                    max_tokens=config.max_tokens, replay=config.replay)
-        return cls(domain, open_client(settings, seed=config.seed), config.repair_rounds)
+        return cls(domain, open_client(settings_from(config), seed=config.seed),
+                   config.repair_rounds)
 
     def attach_transcript(self, path: str) -> None:
         """Record requests and candidates' fates into the run's llm.jsonl at ``path``."""
@@ -71,9 +70,13 @@ class LLMDesigner:
         common = dict(domain=self.domain.name, iteration=request.iteration,
                       doc=self.domain.envs.DOC_ENV.strip(),
                       notes=prompts.notes(self.domain.name, "env"),
+                      imports=imports_text(self.domain.envs.ALLOWED_IMPORTS),
                       program=request.parent.source.rstrip(),
-                      mixture=mixture_text(request.mixture_success))
-        texts = [prompts.render("env_designer.md", **common, idea=idea)
+                      measures=measures_text(request.measures),
+                      helpers=helpers_text(request.parent.source),
+                      mixture=mixture_text(request.mixture_success),
+                      trace=clip(request.trace.strip() or "(no trace)", TRACE_LINES))
+        texts = [within_budget("env_designer.md", common, idea)
                  for idea in self._ideas("env", request.k, rng)]
         return self._propose("env", request.parent, request.iteration, texts, request.check)
 
@@ -84,10 +87,13 @@ class LLMDesigner:
         common = dict(domain=self.domain.name, iteration=request.iteration,
                       doc=self.domain.envs.DOC_POLICY.strip(),
                       notes=prompts.notes(self.domain.name, "policy"),
+                      imports=imports_text(self.domain.envs.ALLOWED_IMPORTS),
                       program=request.parent.source.rstrip(),
+                      scores=scores_text(request.scores),
                       env_program=request.env.source.rstrip(),
-                      success=f"{request.success:.0%}", trace=trace)
-        texts = [prompts.render("policy_designer.md", **common, idea=idea)
+                      success=f"{request.success:.0%}", trace=clip(trace, TRACE_LINES),
+                      level=request.level.strip() or "(not available)")
+        texts = [within_budget("policy_designer.md", common, idea)
                  for idea in self._ideas("policy", request.k, rng)]
         return self._propose("policy", request.parent, request.iteration, texts, request.check)
 
@@ -102,22 +108,35 @@ class LLMDesigner:
                 for n in range(k)]
 
     def _propose(self, kind: str, parent: Program, t: int, texts: list[str],
-                 check) -> list[Program]:
+                 check) -> list[Program | NoCandidate]:
+        """Every candidate's conversation, concurrently (the client caps requests in flight).
+
+        All conversations finish before a failure is raised, so every answer received is in
+        llm.jsonl (and a resumed run takes it from there).
+        """
         with ThreadPoolExecutor(max_workers=max(1, len(texts))) as pool:
             futures = [pool.submit(self._candidate, kind, parent, t, n, text, check)
                        for n, text in enumerate(texts)]
-            programs = [future.result() for future in futures]
-        return [p for p in programs if p is not None]
+            outcomes = []
+            for future in futures:
+                try:
+                    outcomes.append(future.result())
+                except Exception as exc:  # noqa: BLE001 - re-raised below, after the others
+                    outcomes.append(exc)
+        for outcome in outcomes:
+            if isinstance(outcome, Exception):
+                raise outcome
+        return outcomes
 
     def _candidate(self, kind: str, parent: Program, t: int, n: int, text: str,
-                   check) -> Program | None:
+                   check) -> Program | NoCandidate:
         """One candidate's conversation: the request, then up to R repairs."""
         slot = f"iter{t:04d}/{kind}/{n}"
 
         def attempt(answer: str) -> tuple[Program, str | None]:
-            source, reason = self._read(kind, answer)
+            source, note, reason = self._read(kind, answer, parent)
             program = Program(kind, self.domain.name, source, parent.sha256,
-                              Origin("llm", self.client.model, t))
+                              Origin("llm", self.client.model, t, note))
             if reason is None and program.sha256 == parent.sha256:
                 reason = "the program is identical to the current one; change it as asked"
             return program, reason or self._check(check, program)
@@ -127,21 +146,24 @@ class LLMDesigner:
                         repair=lambda reason: prompts.render("repair.md", reason=reason))
         reasons = list(talk.reasons)
         if talk.accepted:
-            return self._settle(talk.value, slot, accepted_note(reasons), reasons)
+            return self._settle(talk.value, slot, accepted_note(reasons, talk.value), reasons)
         if talk.value is None:
+            why = talk.stopped or (reasons[-1] if reasons else "no answer")
             self.client.record({"type": CANDIDATE, "slot": slot, "sha256": None,
-                                "fate": f"not written: {talk.stopped}", "reasons": reasons})
-            return None
+                                "fate": f"not written: {why}", "reasons": reasons})
+            return NoCandidate(kind, slot, f"not written: {why}", tuple(reasons))
         return self._settle(talk.value, slot, rejected_note(reasons, talk.stopped), reasons)
 
-    def _read(self, kind: str, text: str) -> tuple[str, str | None]:
-        """(program source, None) or (the raw answer, why no program could be taken from it)."""
+    def _read(self, kind: str, text: str, parent: Program) -> tuple[str, str | None, str | None]:
+        """(program source, how it was assembled, None) or (the raw answer, None, why no
+        program could be taken from it)."""
         envs = self.domain.envs
         required = envs.ENV_REQUIRED if kind == "env" else envs.POLICY_REQUIRED
         try:
-            return extract_program(text, required), None
+            found = read_program(text, required, parent.source)
         except ExtractionError as exc:
-            return text, str(exc)
+            return text, None, str(exc)
+        return found.source, found.note, None
 
     def _check(self, check, program: Program) -> str | None:
         if check is None:
@@ -156,12 +178,14 @@ class LLMDesigner:
         return Program(program.kind, program.domain, program.source, program.parent, origin)
 
 
-def accepted_note(reasons: list[str]) -> str:
+def accepted_note(reasons: list[str], program: Program | None = None) -> str:
     """Origin note of an accepted candidate after ``len(reasons)`` repair rounds."""
+    assembled = f"; {program.origin.note}" if program is not None and program.origin.note else ""
     if not reasons:
-        return "first answer accepted"
+        return "first answer accepted" + assembled
     rounds = len(reasons)
-    return f"repaired after {rounds} round{'s' if rounds > 1 else ''} (first problem: {reasons[0]})"
+    return (f"repaired after {rounds} round{'s' if rounds > 1 else ''} "
+            f"(first problem: {reasons[0]})" + assembled)
 
 
 def rejected_note(reasons: list[str], stopped: str | None) -> str:
@@ -174,12 +198,87 @@ def rejected_note(reasons: list[str], stopped: str | None) -> str:
     return f"{head}: {reasons[-1]}"
 
 
+TRACE_LINES = 60
+"""Lines of an episode trace shown in a prompt (its head and tail are kept)."""
+PROMPT_TOKEN_BUDGET = 8000
+"""Estimated tokens (characters / 4) a first prompt may take; a longer one shows a shorter
+trace and no level drawing. Measured prompts are 4.7k-5.9k tokens (o200k_base) with the seed
+programs: more than Ollama's default context, so raise it (``--llm-extra
+'{"options": {"num_ctx": 16384}}'``)."""
+
+
+def within_budget(template: str, values: dict, idea: str) -> str:
+    """The rendered prompt, its trace and level drawing shortened if it exceeds the budget."""
+    text = prompts.render(template, **values, idea=idea)
+    if len(text) // CHARS_PER_TOKEN <= PROMPT_TOKEN_BUDGET:
+        return text
+    shorter = {**values, "trace": clip(values["trace"], 16)}
+    if "level" in shorter:
+        shorter["level"] = "(left out: the prompt would exceed its token budget)"
+    return prompts.render(template, **shorter, idea=idea)
+
+
 def mixture_text(mixture: dict) -> str:
-    """The MSNE mixture's success on the parent, one policy per line, heaviest first."""
+    """The MSNE mixture's success (and mean return) on the parent, one policy per line,
+    heaviest first."""
     if not mixture:
         return "(no policy mixture yet)"
     rows = sorted(mixture.items(), key=lambda item: -item[1][0])
-    lines = [f"- {label}: MSNE weight {weight:.2f}, succeeds in {success:.0%} of episodes"
-             for label, (weight, success) in rows]
-    total = sum(weight * success for weight, success in mixture.values())
-    return "\n".join(lines + [f"The mixture as a whole succeeds in {total:.0%} of episodes."])
+    lines = [f"- {label}: MSNE weight {v[0]:.2f}, succeeds in {v[1]:.0%} of episodes"
+             + (f", mean return {v[2]:.3f}" if len(v) > 2 else "") for label, v in rows]
+    total = sum(v[0] * v[1] for v in mixture.values())
+    tail = f"The mixture as a whole succeeds in {total:.0%} of episodes"
+    if all(len(v) > 2 for v in mixture.values()):
+        tail += f", with mean return {sum(v[0] * v[2] for v in mixture.values()):.3f}"
+    return "\n".join(lines + [tail + "."])
+
+
+def scores_text(scores: dict) -> str:
+    """The parent policy's success per archived environment, on one line."""
+    if not scores:
+        return "(no earlier environments)"
+    return ", ".join(f"{label} {value:.0%}" for label, value in scores.items()) + "."
+
+
+def measures_text(measures: dict) -> str:
+    """Level measures on one line, e.g. "width 8, solution_length 12"."""
+    if not measures:
+        return "(none recorded)"
+    return ", ".join(f"{k} {v:g}" if isinstance(v, (int, float)) else f"{k} {v}"
+                     for k, v in measures.items()) + "."
+
+
+def imports_text(allowed) -> str:
+    """The exact import allow-list the validator enforces."""
+    from coevolve.validate import SAFE_STDLIB
+    stdlib = sorted(SAFE_STDLIB - {"numpy", "__future__"})
+    return (f"only numpy, {', '.join(sorted(allowed))} and these standard-library modules: "
+            f"{', '.join(stdlib)}. Any other import (os, sys, this project's envs or coevolve "
+            f"packages, ...) is rejected: copy a helper into the program instead of importing it.")
+
+
+def helpers_text(source: str) -> str:
+    """The documented functions and methods of a program, one line each: the helpers a new
+    version can call (or copy) to keep its level feasible."""
+    import ast
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and ast.get_docstring(node):
+            args = ", ".join([a.arg for a in node.args.args if a.arg != "self"]
+                             + ([f"*{node.args.vararg.arg}"] if node.args.vararg else []))
+            first = ast.get_docstring(node).strip().splitlines()[0]
+            lines.append(f"- `{node.name}({args})`: {first}")
+    if not lines:
+        return "(the current program documents no helpers)"
+    return ("These are part of the current program (inlined, so it runs on its own): keep the "
+            "ones you call, and build the level through them where they fit, since they keep "
+            "it solvable.\n" + "\n".join(lines))
+
+
+def clip(text: str, lines: int) -> str:
+    """``text`` cut to its first and last ``lines // 2`` lines when longer."""
+    rows = text.splitlines()
+    if len(rows) <= lines:
+        return text
+    half = lines // 2
+    return "\n".join(rows[:half] + [f"... {len(rows) - 2 * half} lines omitted ..."] + rows[-half:])

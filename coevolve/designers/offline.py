@@ -1,7 +1,9 @@
 """The offline designer: genetic programming over program source through ``ast``.
 
 A mutant is the parent with 1..max_mutations of the domain's mutation operators applied
-(``envs.<domain>.mutations.mutate_env`` / ``policies.<domain>.mutations.mutate_policy``).
+(``envs.<domain>.mutations.mutate_env`` / ``policies.<domain>.mutations.mutate_policy``), or,
+for a program those did not build (an LLM's, after a designer switch), the generic operators
+of :mod:`coevolve.designers.generic`, which never edit a contract index.
 Environment candidates are K mutants of the newest environment. Policy candidates are K short
 hill-climbs from the parent on the new environment: each step keeps a mutant that is not worse
 (neutral moves let the search drift across the plateaus of a 0/1 success signal). Everything is
@@ -12,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from coevolve.designers.base import EnvRequest, PolicyRequest
+from coevolve.designers.generic import mutate_generic
 from coevolve.program import Origin, Program
 
 
@@ -54,9 +57,12 @@ class OfflineDesigner:
         for _ in range(int(rng.integers(1, self.max_mutations + 1))):
             try:
                 source, note = self.domain.mutate(program, rng)
-            except ValueError as exc:  # the operators could not edit this source
-                notes.append(f"operator refused: {exc}")
-                break
+            except ValueError as exc:  # not a program the domain's operators built
+                try:
+                    source, note = mutate_generic(program.source, rng)
+                except ValueError as generic:
+                    notes.append(f"operator refused: {exc}; {generic}")
+                    break
             program = Program(parent.kind, parent.domain, source)
             notes.append(note)
         return Program(parent.kind, parent.domain, program.source, parent=parent.sha256,

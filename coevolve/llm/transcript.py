@@ -24,7 +24,7 @@ CANDIDATE = "candidate"
 
 
 def request_key(model: str, messages: list[dict]) -> str:
-    """sha256 of the model and the messages: how replay finds the answer to a request."""
+    """sha256 of the model and the messages: how replay and resume find the answer to a request."""
     text = json.dumps({"model": model, "messages": messages}, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -87,9 +87,43 @@ def read_transcript(path: str) -> list[dict]:
 
 
 def transcript_usage(entries: list[dict]) -> Usage:
-    """Total usage of the request entries of a transcript."""
+    """Total usage of the request entries of a transcript (every attempt counted)."""
     total = Usage()
     for entry in entries:
         if entry.get("type") == REQUEST:
-            total = total + Usage.from_dict({**(entry.get("usage") or {}), "requests": 1})
+            usage = entry.get("usage") or {}
+            total = total + Usage.from_dict({**usage, "requests": usage.get("requests") or 1})
     return total
+
+
+class RecordedAnswers:
+    """The answered requests of a transcript, each usable once, found by (key, slot).
+
+    A slot names (iteration, role, candidate, attempt), e.g. ``iter0003/policy/1/r0``; the key
+    is the sha256 of model and messages. When a slot was answered twice (an interrupted
+    iteration, then its resumption) the later answer is the one the run went on with, so it is
+    taken first.
+    """
+
+    def __init__(self, entries: list[dict], failures: bool = False):
+        self.entries = [e for e in entries if e.get("type") == REQUEST
+                        and (failures or not e.get("error"))]
+        self._used = [False] * len(self.entries)
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def take(self, key: str, slot: str) -> dict | None:
+        """The latest unused entry with this key and slot, marked used; None if there is none."""
+        return self.first(lambda e: e.get("key") == key and e.get("slot") == slot, latest=True)
+
+    def first(self, rule, latest: bool = False) -> dict | None:
+        """The first (or latest) unused entry for which ``rule(entry)`` holds, marked used."""
+        order = range(len(self.entries) - 1, -1, -1) if latest else range(len(self.entries))
+        with self._lock:
+            for index in order:
+                if not self._used[index] and rule(self.entries[index]):
+                    self._used[index] = True
+                    return self.entries[index]
+        return None

@@ -12,6 +12,7 @@ from envs.minigrid.contract import DOC_ENV, DOC_POLICY
 from envs.minigrid.levels import check_env
 from envs.minigrid.render import render
 from envs.minigrid.runner import EpisodeTrace, format_trace, run_episode, start_states, trace_path
+from envs.minigrid.text import draw_level
 
 NAME = "minigrid"
 ENV_REQUIRED = ("CustomEnv",)
@@ -20,6 +21,8 @@ ALLOWED_IMPORTS = frozenset({"minigrid", "gymnasium"})
 SEED_ENV = (Path(__file__).parent / "seed_env.py").read_text()
 DEFAULT_MAX_SECONDS = 300.0
 DIFFICULTY_MEASURE = "solution_length"
+PROBE_STEPS = 64
+"""Steps of the short episode a policy candidate plays on the new level before it is accepted."""
 HELDOUT_IDS = ("MiniGrid-MultiRoom-N6-v0", "MiniGrid-DoorKey-16x16-v0", "MiniGrid-LockedRoom-v0")
 
 
@@ -29,6 +32,6 @@ def heldout_suite() -> list[HeldoutFamily]:
             for env_id in HELDOUT_IDS]
 
 
-__all__ = ["NAME", "ENV_REQUIRED", "POLICY_REQUIRED", "ALLOWED_IMPORTS", "DOC_ENV", "DOC_POLICY",
+__all__ = ["draw_level", "NAME", "ENV_REQUIRED", "POLICY_REQUIRED", "ALLOWED_IMPORTS", "DOC_ENV", "DOC_POLICY",
            "SEED_ENV", "DEFAULT_MAX_SECONDS", "DIFFICULTY_MEASURE", "HELDOUT_IDS", "EpisodeTrace", "check_env",
            "format_trace", "heldout_suite", "render", "run_episode", "start_states", "trace_path"]

@@ -6,7 +6,6 @@ renders, skips MiniGrid's partial view, and keeps the grid encoding up to date i
 from __future__ import annotations
 
 import collections
-import linecache
 import numbers
 import random
 import time
@@ -20,7 +19,7 @@ from minigrid.core.grid import Grid
 from minigrid.core.world_object import Ball, Box, Floor, Goal, Key, Lava, Wall
 from minigrid.minigrid_env import MiniGridEnv
 
-from envs.api import EpisodeResult, generator_states, reply_type, state_digest
+from envs.api import EpisodeResult, describe_exception, generator_states, reply_type, state_digest
 
 N_ACTIONS = 6
 ACTION_NAMES = ("left", "right", "forward", "pickup", "drop", "toggle")
@@ -173,19 +172,6 @@ def as_action(value) -> int | None:
     else:
         return None
     return action if 0 <= action < N_ACTIONS else None
-
-
-def describe_exception(exc: BaseException, module: ModuleType | None) -> str:
-    """``ExceptionType: message`` plus the innermost line of ``module`` it passed through."""
-    text = f"{type(exc).__name__}: {exc}"[:300]
-    where = None
-    tb = exc.__traceback__
-    while tb is not None:
-        if module is not None and tb.tb_frame.f_globals is module.__dict__:
-            line = linecache.getline(tb.tb_frame.f_code.co_filename, tb.tb_lineno).strip()
-            where = f"line {tb.tb_lineno}" + (f": {line}" if line else "")
-        tb = tb.tb_next
-    return f"{text} ({where})" if where else text
 
 
 def _no_observation():

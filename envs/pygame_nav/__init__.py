@@ -13,17 +13,20 @@ from envs.pygame_nav.heldout import heldout_suite
 from envs.pygame_nav.program import SEED_ENV
 from envs.pygame_nav.render import render
 from envs.pygame_nav.runner import NavTrace, format_trace, run_episode, start_states
+from envs.pygame_nav.text import draw_level
 
 NAME = "pygame"
 ENV_REQUIRED: tuple[str, ...] = ("CustomEnv",)
 POLICY_REQUIRED: tuple[str, ...] = ("policy",)
 ALLOWED_IMPORTS = frozenset({"pygame", "gymnasium"})
-"""Beyond the safe standard library and numpy. ``envs.pygame_nav.arena`` is a dotted name: a program
-may import that helper module (and only it) from this project, at the cost of needing coevolve."""
+"""Beyond the safe standard library and numpy; nothing of this project (programs copy the helpers
+of ``envs.pygame_nav.blocks`` they use, as the seed program does)."""
 DEFAULT_MAX_SECONDS = 1200.0
 """One episode's wall-clock limit: replanning policies on 1,000-obstacle arenas take 0.3-0.6 s a step."""
 DIFFICULTY_MEASURE = "path_length"
 """Ties between equally hard candidate levels go to the shorter shortest path (px, see check_env)."""
+PROBE_STEPS = 64
+"""Steps of the short episode a policy candidate plays on the new level before it is accepted."""
 
-__all__ = ["NAME", "ENV_REQUIRED", "POLICY_REQUIRED", "ALLOWED_IMPORTS", "DOC_ENV", "DOC_POLICY", "SEED_ENV",
+__all__ = ["draw_level", "NAME", "ENV_REQUIRED", "POLICY_REQUIRED", "ALLOWED_IMPORTS", "DOC_ENV", "DOC_POLICY", "SEED_ENV",
            "DEFAULT_MAX_SECONDS", "DIFFICULTY_MEASURE", "NavTrace", "check_env", "format_trace", "heldout_suite", "render", "run_episode", "start_states"]

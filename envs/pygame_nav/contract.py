@@ -30,9 +30,10 @@ speed (pixels per step); a move that would overlap an obstacle or leave the aren
 the agent stays. Success: `info["success"]` where the environment sets it (the whole disc inside
 the goal zone), otherwise terminating on a step with reward >= 1. A level must be solvable: a path
 for the disc from the start to inside the goal, within max_steps steps at the arena's speed.
-Helpers for humans and LLM prompts: `envs.pygame_nav.arena` (NavArena, a gymnasium.Env with the
-id "CoevolveNav-v0", and place_obstacle, corridor_bars, room_walls, u_trap, sample_start_goal);
-a program importing it needs coevolve installed, so archived programs copy what they use instead."""
+Feasibility helpers (from `envs.pygame_nav.blocks`: place_obstacle, corridor_bars, room_walls,
+u_trap, sample_start_goal, disc_fits, ...) cannot be imported by a program (the validator rejects
+any import of this project): the seed program carries copies of those it uses; keep or copy them.
+`envs.pygame_nav.arena.NavArena` (gymnasium id "CoevolveNav-v0") is the same arena for humans."""
 
 DOC_POLICY = f"""\
 A PyGame navigation policy program defines `policy(obs) -> (vx, vy)`, each in [-1, 1]: the velocity

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from envs.api import EpisodeResult, ProgramError, generator_states, is_generator, reply_type, state_digest
+from envs.api import (EpisodeResult, ProgramError, describe_exception, generator_states,
+                      is_generator, reply_type, state_digest)
 from envs.pygame_nav.contract import finite_pair, goal_rect, make_env, reset_env, step_env
 
 TRACE_CAP = 2000
@@ -110,7 +111,7 @@ def run_episode(env_module, policy_module, *, seed: int, trace: bool = False,
         try:
             action = policy(obs)
         except Exception as exc:
-            error = f"policy raised {type(exc).__name__}: {exc}"
+            error = f"policy raised {describe_exception(exc, policy_module)}"
             break
         finally:
             thinking += time.perf_counter() - tick

@@ -10,8 +10,9 @@ is mutated by one operator drawn from the generator:
 - ``toggle``: flip a boolean parameter.
 
 The result is rebuilt self-contained and minimal (:func:`policies.minigrid.catalogue.rebuild`).
-Any other program that defines ``policy`` (hand-written, or an LLM's) gets one numeric constant
-perturbed, the only edit that makes sense without knowing its structure.
+Any other program that defines ``policy`` (hand-written, or an LLM's) is refused with a
+ValueError: its constants may be contract indices (object codes, actions), which a blind
+perturbation would corrupt; the offline designer edits such programs with its generic operators.
 """
 from __future__ import annotations
 
@@ -38,9 +39,8 @@ def mutate_policy(source: str, rng: np.random.Generator) -> tuple[str, str]:
         ``(new_source, description)``, the description one line naming the edit.
 
     Raises:
-        ValueError: if the source does not parse, defines no top-level ``policy``, has malformed
-            ``BEHAVIOURS``/``PARAMS``, or (for a program not built from blocks) holds no numeric
-            constant to perturb.
+        ValueError: if the source does not parse, defines no top-level ``policy``, is not built
+            from blocks, or has malformed ``BEHAVIOURS``/``PARAMS``.
     """
     try:
         module = ast.parse(source)
@@ -51,7 +51,8 @@ def mutate_policy(source: str, rng: np.random.Generator) -> tuple[str, str]:
                          "agent_dir)`")
     spec = read_spec(module)
     if spec is None:
-        return _perturb_constant(module, rng)
+        raise ValueError("policy program has no BEHAVIOURS/PARAMS (building blocks): the block "
+                         "operators do not apply; build it with policies.minigrid.assemble_policy")
     behaviours, params = spec
     operators = _applicable(behaviours, params)
     if not operators:
@@ -133,18 +134,3 @@ def _toggle(behaviours, params, rng):
 
 _OPERATORS = {"insert": _insert, "remove": _remove, "swap": _swap,
               "perturb": _perturb, "toggle": _toggle}
-
-
-def _perturb_constant(module: ast.Module, rng: np.random.Generator) -> tuple[str, str]:
-    """Perturb one numeric literal of a program not built from blocks."""
-    constants = [node for node in ast.walk(module)
-                 if isinstance(node, ast.Constant) and _numeric(node.value)]
-    if not constants:
-        raise ValueError("policy program has neither BEHAVIOURS/PARAMS (building blocks) nor a "
-                         "numeric constant to perturb; build it from blocks with "
-                         "policies.minigrid.assemble_policy or add a tunable constant")
-    node = constants[int(rng.integers(len(constants)))]
-    old = node.value
-    node.value = _step(old, rng)
-    description = f"perturb constant {old} -> {node.value} at line {node.lineno}"
-    return ast.unparse(module) + "\n", description

@@ -59,7 +59,8 @@ def test_a_429_waits_as_long_as_retry_after_says(chat_server, tmp_path):
     [entry] = read_transcript(str(tmp_path / "llm.jsonl"))
     [attempt] = entry["attempts"]
     assert attempt["wait"] == 1.0 and "429" in attempt["error"]
-    assert client.usage.requests == 1 and len(chat_server.requests) == 2
+    assert client.usage.requests == 2 == len(chat_server.requests)  # every attempt counts
+    assert entry["usage"]["requests"] == 2
 
 
 def test_server_errors_and_timeouts_are_retried_with_backoff(chat_server, tmp_path):
@@ -92,8 +93,33 @@ def test_a_wrong_key_is_not_retried(chat_server, tmp_path):
 
 
 def test_a_refused_request_raises_llm_refused(chat_server, tmp_path):
-    chat_server.script = lambda body: {"status": 400, "content": "context length exceeded"}
+    chat_server.script = lambda body: ("ok" if body["messages"][-1]["content"] == "short"
+                                       else {"status": 400, "content": "context length exceeded"})
+    client = client_for(chat_server, tmp_path)
+    assert client.ask("short") == "ok"
     with pytest.raises(LLMRefused, match="context length exceeded"):
+        client.ask("x" * 1000)
+    assert len(chat_server.requests) == 2
+
+
+def test_refusals_in_a_row_stop_the_run(chat_server, tmp_path):
+    chat_server.script = lambda body: ("ok" if body["messages"][-1]["content"] == "short"
+                                       else {"status": 400, "content": "context length exceeded"})
+    client = client_for(chat_server, tmp_path)
+    client.ask("short")
+    for _ in range(2):
+        with pytest.raises(LLMRefused):
+            client.ask("long")
+    with pytest.raises(LLMUnavailable, match="refused 3 requests in a row.*context length"):
+        client.ask("long")
+    with pytest.raises(LLMUnavailable):  # nothing more is sent
+        client.ask("short")
+    assert len(chat_server.requests) == 4
+
+
+def test_a_refusal_of_the_first_request_stops_the_run(chat_server, tmp_path):
+    chat_server.script = lambda body: {"status": 400, "content": "Unsupported parameter: 'foo'"}
+    with pytest.raises(LLMUnavailable, match="refused the first request.*Unsupported parameter"):
         client_for(chat_server, tmp_path).ask("x")
     assert len(chat_server.requests) == 1
 
@@ -161,9 +187,12 @@ def test_replay_answers_from_the_transcript_without_network(chat_server, tmp_pat
 
 
 def test_replay_reproduces_recorded_failures(chat_server, tmp_path):
-    chat_server.script = lambda body: {"status": 400, "content": "too long"}
+    chat_server.script = lambda body: ("ok" if body["messages"][-1]["content"] == "y"
+                                       else {"status": 400, "content": "too long"})
+    client = client_for(chat_server, tmp_path)
+    client.ask("y")
     with pytest.raises(LLMRefused):
-        client_for(chat_server, tmp_path).ask("x")
+        client.ask("x")
     replay = open_client(resolve_settings("test-model", replay=str(tmp_path / "llm.jsonl"),
                                           environ={}))
     with pytest.raises(LLMRefused, match="too long"):

@@ -10,7 +10,7 @@ import pytest
 
 from coevolve.config import RunConfig
 from coevolve.designers import make_designer
-from coevolve.designers.base import EnvRequest, PolicyRequest
+from coevolve.designers.base import EnvRequest, NoCandidate, PolicyRequest
 from coevolve.domains import get_domain
 from coevolve.errors import UserInputError
 from coevolve.llm import BudgetExhausted, LLMUnavailable
@@ -112,32 +112,68 @@ def test_prompts_carry_the_contract_and_what_the_designer_responds_to(chat_serve
     chat_server.script = lambda body: "def policy(obs, agent_pos, agent_dir):\n    return 2\n"
     designer = designer_for(chat_server, domain, tmp_path)
     env, policy = domain.seed_env(), domain.seed_policy()
-    designer.propose_envs(EnvRequest(env, 4, 3, {"policy_0002": (0.75, 0.5),
-                                                 "policy_0000": (0.25, 1.0)}), RNG)
+    trace = "episode 0 (seed 5): error=None\noutcome: truncated after 256 of 256 steps"
+    designer.propose_envs(EnvRequest(env, 4, 3, {"policy_0002": (0.75, 0.5, 0.4),
+                                                 "policy_0000": (0.25, 1.0, 0.8)},
+                                     measures={"width": 8, "solution_length": 12.5},
+                                     trace=trace), RNG)
     prompts = [b["messages"][1]["content"] for b in chat_server.requests]
     assert all(domain.envs.DOC_ENV.strip() in p and env.source.strip() in p for p in prompts)
-    assert all("- policy_0002: MSNE weight 0.75, succeeds in 50% of episodes\n"
-               "- policy_0000: MSNE weight 0.25, succeeds in 100% of episodes\n"
-               "The mixture as a whole succeeds in 62% of episodes." in p for p in prompts)
-    assert all("harder" in p and "solvable" in p for p in prompts)
+    assert all("- policy_0002: MSNE weight 0.75, succeeds in 50% of episodes, mean return 0.400\n"
+               "- policy_0000: MSNE weight 0.25, succeeds in 100% of episodes, mean return 0.800\n"
+               "The mixture as a whole succeeds in 62% of episodes, with mean return 0.500."
+               in p for p in prompts)
+    for part in ("harder", "solvable", "width 8, solution_length 12.5.", trace,
+                 "- `_split(where, door, color)`: Wall off a column", "Imports: only numpy, "
+                 "gymnasium, minigrid and these standard-library modules: abc, array,"):
+        assert all(part in p for p in prompts), part
+    assert all("os," not in p.split("Imports:")[1].split("Any other")[0] for p in prompts)
     focus = [line for p in prompts for line in p.splitlines() if "focus on this change" in line]
     assert len(set(focus)) == 3  # each candidate is steered by a different idea
     chat_server.requests.clear()
-    trace = "episode 0: error=None\noutcome: truncated after 256 of 256 steps"
-    designer.propose_policies(PolicyRequest(policy, env, 4, 1, 0.25, trace), RNG)
+    level = "seed 5, 8 x 8 cells\n    01234567\n  0 ########"
+    designer.propose_policies(PolicyRequest(policy, env, 4, 1, 0.25, trace,
+                                            scores={"env_0000": 1.0, "env_0001": 0.5},
+                                            level=level), RNG)
     [prompt] = [b["messages"][1]["content"] for b in chat_server.requests]
     for part in (domain.envs.DOC_POLICY.strip(), policy.source.strip(), env.source.strip(), trace,
-                 "succeeds in 25% of the episodes"):
-        assert part in prompt
+                 "succeeds in 25% of the episodes", level,
+                 "Its success on the earlier environments of the archive: env_0000 100%, "
+                 "env_0001 50%."):
+        assert part in prompt, part
     assert chat_server.requests[0]["messages"][0]["role"] == "system"
+
+
+def test_the_level_drawing_shows_walls_goal_start_and_path():
+    import types
+
+    import envs.minigrid as minigrid
+    import envs.pygame_nav as pygame_nav
+    import policies.minigrid
+    import policies.pygame_nav
+
+    def load(source):
+        module = types.ModuleType("program")
+        exec(source, module.__dict__)  # the project's own seed programs
+        return module
+    grid = minigrid.draw_level(load(minigrid.SEED_ENV), load(policies.minigrid.SEED_POLICY), seed=3)
+    rows = grid.splitlines()
+    assert rows[2] == "  0 ########" and "G" in grid and "*" in grid and "legend:" in rows[-1]
+    arena = pygame_nav.draw_level(load(pygame_nav.SEED_ENV), load(policies.pygame_nav.SEED_POLICY),
+                                  seed=3)
+    assert arena.count("S") >= 1 and "GGG" in arena and "*" in arena
+    assert arena.splitlines()[-1].startswith("obstacles (x, y, w, h):")
 
 
 def test_the_budget_leaves_out_candidates_then_stops_at_the_iteration_boundary(
         chat_server, toy_domain, tmp_path):
-    chat_server.script = counter_script(lambda n: f"LEVEL = {n}", lambda n: "def policy():\n    return 1\n")
+    chat_server.script = counter_script(lambda n: f"LEVEL = {n + 2}",  # never the parent
+                                        lambda n: "def policy():\n    return 1\n")
     designer = designer_for(chat_server, toy_domain, tmp_path, max_requests=3)
     programs = designer.propose_envs(EnvRequest(toy_domain.seed_env(), 1, 4, {}, toy_check), RNG)
-    assert len(programs) == 3 and len(chat_server.requests) == 3
+    assert len(programs) == 4 and len(chat_server.requests) == 3
+    [missing] = [p for p in programs if isinstance(p, NoCandidate)]
+    assert missing.reason.startswith("not written: LLM budget exhausted")
     fates = [e["fate"] for e in read_transcript(str(tmp_path / "llm.jsonl")) if e["type"] == "candidate"]
     assert sum(f.startswith("not written: LLM budget exhausted") for f in fates) == 1
     with pytest.raises(BudgetExhausted, match="stops before iteration 2"):
@@ -161,8 +197,11 @@ def test_a_run_records_usage_and_stops_cleanly_when_the_budget_is_spent(chat_ser
     assert [r["iteration"] for r in records] == [0, 1, 2]
     assert [r["llm"]["requests"] for r in records] == [0, 4, 6]
     assert records[2]["llm"]["total_tokens"] == 6 * 120
-    assert records[2]["counts"]["policy"]["proposed"] == 0  # the budget ran out mid-iteration
-    notes = {c["note"] for r in records for c in r["candidates"]}
+    policy = records[2]["counts"]["policy"]  # the budget ran out mid-iteration
+    assert policy == {"proposed": 2, "accepted": 0, "rejected": {"not_written": 2}}
+    assert all("LLM budget exhausted" in c["reason"] for c in records[2]["candidates"]
+               if c["kind"] == "policy")
+    notes = {c["note"] for r in records for c in r["candidates"] if c["sha256"]}
     assert notes == {"first answer accepted"}
     entries = read_transcript(str(tmp_path / "run" / "llm.jsonl"))
     assert sum(e["type"] == "request" for e in entries) == 6

@@ -1,7 +1,8 @@
 """Taking the program out of a model's answer: fences, prose, truncation, think blocks."""
 import pytest
 
-from coevolve.llm.extract import ExtractionError, extract_program, fenced_blocks
+from coevolve.llm.extract import (ExtractionError, TruncatedAnswer, extract_program,
+                                  fenced_blocks, read_program)
 
 POLICY = "def policy(obs):\n    return 1\n"
 
@@ -23,9 +24,14 @@ def test_the_program_is_found(answer):
     assert extract_program(answer, ("policy",)) == POLICY
 
 
-def test_an_unfinished_last_statement_is_dropped():
-    answer = "```python\nimport math\n\ndef helper():\n    return 3\n\ndef policy(obs):\n    x = helper(\n"
-    assert extract_program(answer) == "import math\n\ndef helper():\n    return 3\n"
+@pytest.mark.parametrize("answer", [
+    "```python\nimport math\n\ndef helper():\n    return 3\n\ndef policy(obs):\n    x = helper(\n",
+    "import math\n\ndef helper():\n    return 3\n\ndef policy(obs):\n    x = [1,\n",
+    "```python\ndef policy(obs):\n    if obs:\n",
+])
+def test_an_unfinished_answer_is_reported_as_cut_off_never_trimmed(answer):
+    with pytest.raises(TruncatedAnswer, match=r"cut off after \d+ lines.*shorter complete program"):
+        extract_program(answer)
 
 
 def test_a_docstring_after_return_and_comments_are_kept():
@@ -67,4 +73,5 @@ def test_answers_without_a_program_say_why(answer, message):
 
 def test_fenced_blocks_reads_info_strings_and_unclosed_blocks():
     text = "a\n```Python\nx = 1\n```\nb\n```json\n{}\n```\n```\ny = 2"
-    assert fenced_blocks(text) == [("python", "x = 1"), ("json", "{}"), ("", "y = 2")]
+    assert fenced_blocks(text) == [("python", "x = 1", True), ("json", "{}", True),
+                                   ("", "y = 2", False)]

@@ -139,20 +139,16 @@ def test_a_programs_own_version_of_a_behaviour_survives_mutation():
     assert checked >= 3
 
 
-def test_unknown_program_gets_a_numeric_constant_perturbed():
+def test_a_program_not_built_from_blocks_is_refused_not_blindly_perturbed():
     source = "def policy(obs, agent_pos, agent_dir):\n    return 2 if agent_dir == 0 else 1\n"
-    mutant, description = mutate_policy(source, np.random.default_rng(0))
-    assert description.startswith("perturb constant")
-    assert mutant != source
-    module = types.ModuleType("mutant")
-    exec(mutant, module.__dict__)
-    assert module.policy(None, (1, 1), 0) in range(0, 5)
+    with pytest.raises(ValueError, match="no BEHAVIOURS/PARAMS"):
+        mutate_policy(source, np.random.default_rng(0))
 
 
 @pytest.mark.parametrize("source, message", [
     ("def policy(obs, agent_pos, agent_dir)\n    return 2\n", "does not parse"),
     ("def act(obs):\n    return 2\n", "no top-level function `policy"),
-    ("def policy(obs, agent_pos, agent_dir):\n    return obs\n", "numeric constant"),
+    ("def policy(obs, agent_pos, agent_dir):\n    return obs\n", "building blocks"),
     ("BEHAVIOURS = ['greedy_to_goal']\ndef policy(o, p, d):\n    return 2\n", "add PARAMS"),
     ("BEHAVIOURS = [f'x']\nPARAMS = {}\ndef policy(o, p, d):\n    return 2\n", "plain literals"),
     ("BEHAVIOURS = ['fly']\nPARAMS = {}\ndef policy(o, p, d):\n    return 2\n",
