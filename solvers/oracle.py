@@ -1,0 +1,162 @@
+"""Large zero-sum games by restricted-game growth (double oracle), certified on the full matrix.
+
+An equilibrium of the game restricted to rows ``R`` and columns ``C`` is one of the full game
+exactly when no row outside ``R`` earns more against its ``y``, and no column outside ``C``
+concedes less to its ``x``, than the restricted best responses do. So:
+
+1. Start from candidate rows and columns: a support hint (the previous equilibrium's, when the
+   game grew by a few strategies), or else those that regret matching's approximate
+   equilibrium (:mod:`solvers.regret`) rates within ``SEED_MARGIN`` times its gap of the best.
+2. Solve the restricted game exactly with the caller's solver.
+3. Against its equilibrium, compute every row's ``(A y)_i`` and every column's ``(x^T A)_j``
+   on the full matrix. The certificate: ``max_i (A y)_i - min_j (x^T A)_j <= tolerance``.
+   If it holds, the pair is returned.
+4. Otherwise add the rows and columns that beat the restricted best responses, largest
+   improvement first, at most ``max(BATCH_MIN, GROWTH * |R|)`` rows (and likewise columns) a
+   round, and go back to 2. After ``max_rounds`` restricted games without a certificate the
+   search gives up and returns None, so that the caller solves the full LP instead.
+
+A round that fails the certificate always adds a strategy (the restricted gap is within the
+tolerance, so an outside row or column must beat it), so the search ends, at worst with the
+full game. Pure numpy apart from the solver passed in; nothing here is random.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from solvers.regret import regret_matching
+
+SEED_ITERATIONS = 2000
+"""The most regret-matching iterations spent guessing the supports."""
+
+SEED_TARGET_GAP = 1e-5
+"""Regret matching stops once its pair's gap is this small (relative to ``max(1, max |A|)``)."""
+
+SEED_MARGIN = 30.0
+"""Strategies within this many regret-matching gaps of the best response are candidates."""
+
+BATCH_MIN = 8
+"""The fewest improving rows (and columns) added in one round, when that many improve."""
+
+GROWTH = 0.25
+"""At most this fraction of the restricted game's rows (columns) is added in one round."""
+
+MAX_ROUNDS = 60
+"""Restricted games solved before giving up on the certificate."""
+
+RestrictedSolver = Callable[[np.ndarray], Any]
+"""Solves a (sub)matrix game exactly; returns an object with ``row_strategy`` and
+``column_strategy`` mixtures (e.g. a :class:`solvers.nash.NashResult`)."""
+
+
+@dataclass(frozen=True, eq=False)
+class OracleResult:
+    """A certified equilibrium of the full game found through restricted games.
+
+    Attributes:
+        row_strategy: The restricted row mixture, zero outside ``rows``.
+        column_strategy: The restricted column mixture, zero outside ``columns``.
+        gap: Its exploitability on the full matrix (within the tolerance asked for).
+        rows: Rows of the last restricted game, in increasing order.
+        columns: Its columns, in increasing order.
+        rounds: Restricted games solved.
+        restricted: What the solver returned for the last restricted game.
+    """
+
+    row_strategy: np.ndarray
+    column_strategy: np.ndarray
+    gap: float
+    rows: tuple[int, ...]
+    columns: tuple[int, ...]
+    rounds: int
+    restricted: Any
+
+
+def double_oracle(payoffs: np.ndarray, solve: RestrictedSolver, tolerance: float,
+                  support=None, max_rounds: int = MAX_ROUNDS) -> OracleResult | None:
+    """An equilibrium of ``payoffs`` with full-matrix gap <= ``tolerance``, or None.
+
+    Args:
+        payoffs: A finite 2-D float array (rows maximise).
+        solve: Exact solver for restricted games (see ``RestrictedSolver``).
+        tolerance: Largest accepted gap on the full matrix, in payoff units.
+        support: Optional ``(rows, columns)`` to start from instead of regret matching's guess;
+            indices must be valid for ``payoffs``, each side non-empty.
+        max_rounds: Restricted games to try before giving up.
+
+    Returns:
+        The certified pair, or None if ``max_rounds`` restricted games did not reach it.
+
+    Raises:
+        ValueError: A malformed support hint.
+    """
+    if support is None:
+        rows, columns = seed_support(payoffs)
+    else:
+        rows, columns = checked_support(support, payoffs.shape)
+    for rounds in range(1, max_rounds + 1):
+        restricted = solve(payoffs[np.ix_(rows, columns)])
+        x, y = np.zeros(payoffs.shape[0]), np.zeros(payoffs.shape[1])
+        x[rows], y[columns] = restricted.row_strategy, restricted.column_strategy
+        row_payoffs, column_payoffs = payoffs @ y, x @ payoffs
+        pair_gap = max(0.0, float(row_payoffs.max() - column_payoffs.min()))
+        if pair_gap <= tolerance:
+            return OracleResult(x, y, pair_gap, tuple(int(i) for i in rows),
+                                tuple(int(j) for j in columns), rounds, restricted)
+        rows = _grown(rows, row_payoffs)
+        columns = _grown(columns, -column_payoffs)
+    return None
+
+
+def seed_support(payoffs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate rows and columns from regret matching's approximate equilibrium.
+
+    Rows whose payoff against its ``y`` is within ``SEED_MARGIN`` gaps of the best, and columns
+    likewise against its ``x`` (the best responses always among them).
+    """
+    scale = max(1.0, float(np.abs(payoffs).max()))
+    x, y, pair_gap = regret_matching(payoffs, SEED_ITERATIONS, SEED_TARGET_GAP * scale)
+    margin = max(SEED_MARGIN * pair_gap, 1e-12 * scale)
+    row_payoffs, column_payoffs = payoffs @ y, x @ payoffs
+    rows = np.flatnonzero(row_payoffs >= row_payoffs.max() - margin)
+    columns = np.flatnonzero(column_payoffs <= column_payoffs.min() + margin)
+    return rows, columns
+
+
+def checked_support(support, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """``support`` as sorted unique row and column index arrays.
+
+    Raises:
+        ValueError: Not a pair of non-empty integer sequences within ``shape``.
+    """
+    try:
+        row_hint, column_hint = support
+    except (TypeError, ValueError):
+        raise ValueError("a support hint is a pair (rows, columns) of index sequences") from None
+    checked = []
+    for hint, size, side in ((row_hint, shape[0], "row"), (column_hint, shape[1], "column")):
+        indices = np.asarray(hint)
+        if indices.ndim != 1 or indices.size == 0 or not np.issubdtype(indices.dtype, np.integer):
+            raise ValueError(f"the {side} support hint must be a non-empty sequence of "
+                             f"integers; got {hint!r}")
+        if indices.min() < 0 or indices.max() >= size:
+            raise ValueError(f"the {side} support hint has indices outside 0..{size - 1}")
+        checked.append(np.unique(indices))
+    return checked[0], checked[1]
+
+
+def _grown(chosen: np.ndarray, gains: np.ndarray) -> np.ndarray:
+    """``chosen`` plus the outside indices whose ``gains`` beat the best inside, best first.
+
+    ``gains`` is oriented so that larger is better for the player: ``A y`` for rows,
+    ``-(x^T A)`` for columns.
+    """
+    outside = np.ones(gains.size, dtype=bool)
+    outside[chosen] = False
+    candidates = np.flatnonzero(outside & (gains > gains[chosen].max()))
+    batch = max(BATCH_MIN, int(np.ceil(GROWTH * chosen.size)))
+    best = candidates[np.argsort(-gains[candidates], kind="stable")[:batch]]
+    return np.union1d(chosen, best)
