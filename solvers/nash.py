@@ -39,7 +39,7 @@ METHODS = ("auto", "full", "oracle")
 """Ways :func:`nash` may solve a game: ``full`` (one LP over the whole matrix), ``oracle``
 (restricted games, see :mod:`solvers.oracle`), ``auto`` (``oracle`` from ``AUTO_CELLS`` on)."""
 
-AUTO_CELLS = 150 * 150
+AUTO_CELLS = 250 * 250
 """Payoff cells from which ``method="auto"`` uses the oracle."""
 
 TOLERANCE = 1e-7
@@ -75,7 +75,8 @@ class NashResult:
         solver: Name of the PuLP solver that solved the LP (``PULP_CBC_CMD`` or ``HiGHS``).
         gap: Exploitability of the pair (see :func:`solvers.metrics.gap`).
         method: What found the pair: ``full`` (the LP of the whole matrix) or ``oracle``.
-        rounds: Restricted games the oracle solved (0 if it was not tried).
+        rounds: Restricted games the oracle solved (0 if it was not tried, or if its start
+            pair was certified as it was).
         fallback: The oracle was tried, did not certify a pair, and the full LP solved it.
     """
 
@@ -89,6 +90,11 @@ class NashResult:
     method: str = "full"
     rounds: int = 0
     fallback: bool = False
+
+    @property
+    def strategies(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(row_strategy, column_strategy)``: a warm start for :func:`nash` on a grown game."""
+        return self.row_strategy, self.column_strategy
 
 
 @dataclass(frozen=True, eq=False)
@@ -229,7 +235,7 @@ def equilibrium(payoffs, solution: LpSolution, solver: str = "cbc") -> NashResul
         solver=solution.solver, gap=pair_gap)
 
 
-def nash(payoffs, solver: str = "cbc", method: str = "auto", support=None,
+def nash(payoffs, solver: str = "cbc", method: str = "auto", start=None,
          max_rounds: int = MAX_ROUNDS) -> NashResult:
     """Mixed-strategy Nash equilibrium of the zero-sum game ``payoffs`` (rows maximise).
 
@@ -238,37 +244,42 @@ def nash(payoffs, solver: str = "cbc", method: str = "auto", support=None,
         solver: ``"cbc"`` (default, PuLP's bundled CBC) or ``"highs"`` (highspy). Never
             replaced by another solver; the oracle solves its restricted games with it too.
         method: ``"auto"`` (default), ``"full"`` or ``"oracle"`` (see ``METHODS``).
-        support: Optional ``(rows, columns)`` indices the oracle starts from, e.g. the
-            previous equilibrium's supports when the game grew by a row and a column; unused
-            by the full LP.
+        start: Optional ``(x, y)`` the oracle starts from: typically the previous
+            equilibrium's strategies (:attr:`NashResult.strategies`) when rows and columns were
+            appended since (shorter mixtures cover the leading rows and columns). Its supports
+            seed the restricted game, and the pair itself is returned if it passes the
+            certificate. Unused by the full LP.
         max_rounds: Restricted games the oracle solves before falling back to the full LP.
 
     Returns:
         A pair with exploitability gap <= ``TOLERANCE * max(1, max |A|)`` on the full matrix.
 
     Raises:
-        ValueError: Malformed payoffs or support hint, an unknown solver or method name.
+        ValueError: Malformed payoffs or start pair, an unknown solver or method name.
         SolverUnavailableError: The solver cannot run here.
     """
     array = as_payoffs(payoffs)
     make_solver(solver)  # an unknown or missing solver fails here, before any work
     if method not in METHODS:
         raise ValueError(f"unknown Nash method {method!r}; choose one of {', '.join(METHODS)}")
+    if not isinstance(max_rounds, int) or max_rounds < 0:
+        raise ValueError(f"max_rounds must be a non-negative integer; got {max_rounds!r}")
     if method == "full" or (method == "auto" and array.size < AUTO_CELLS):
         return full_nash(array, solver)
     tolerance = TOLERANCE * max(1.0, float(np.abs(array).max()))
-    found = double_oracle(array, lambda game: full_nash(game, solver), tolerance, support,
+    found = double_oracle(array, lambda game: full_nash(game, solver), tolerance, start,
                           max_rounds)
     if found is None:
         return replace(full_nash(array, solver), rounds=max_rounds, fallback=True)
     x, y = found.row_strategy, found.column_strategy
     x.setflags(write=False)
     y.setflags(write=False)
+    solver_name = found.restricted.solver if found.restricted else make_solver(solver).name
     return NashResult(
         row_strategy=x, column_strategy=y, value=float(x @ array @ y),
         row_support=tuple(int(i) for i in np.flatnonzero(x)),
         column_support=tuple(int(j) for j in np.flatnonzero(y)),
-        solver=found.restricted.solver, gap=found.gap, method="oracle", rounds=found.rounds)
+        solver=solver_name, gap=found.gap, method="oracle", rounds=found.rounds)
 
 
 def full_nash(payoffs, solver: str = "cbc") -> NashResult:

@@ -4,9 +4,11 @@ An equilibrium of the game restricted to rows ``R`` and columns ``C`` is one of 
 exactly when no row outside ``R`` earns more against its ``y``, and no column outside ``C``
 concedes less to its ``x``, than the restricted best responses do. So:
 
-1. Start from candidate rows and columns: a support hint (the previous equilibrium's, when the
-   game grew by a few strategies), or else those that regret matching's approximate
-   equilibrium (:mod:`solvers.regret`) rates within ``SEED_MARGIN`` times its gap of the best.
+1. Start from candidate rows and columns. Warm: from a start pair, e.g. the previous
+   equilibrium when the game grew by appended rows and columns; it is checked first (step 3,
+   with no LP solved), and its supports plus the strategies that beat it are the candidates.
+   Cold: the strategies that regret matching's approximate equilibrium
+   (:mod:`solvers.regret`) rates within ``SEED_MARGIN`` times its gap of the best.
 2. Solve the restricted game exactly with the caller's solver.
 3. Against its equilibrium, compute every row's ``(A y)_i`` and every column's ``(x^T A)_j``
    on the full matrix. The certificate: ``max_i (A y)_i - min_j (x^T A)_j <= tolerance``.
@@ -27,6 +29,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from solvers.payoffs import as_mixture
 from solvers.regret import regret_matching
 
 SEED_ITERATIONS = 2000
@@ -60,10 +63,10 @@ class OracleResult:
         row_strategy: The restricted row mixture, zero outside ``rows``.
         column_strategy: The restricted column mixture, zero outside ``columns``.
         gap: Its exploitability on the full matrix (within the tolerance asked for).
-        rows: Rows of the last restricted game, in increasing order.
-        columns: Its columns, in increasing order.
-        rounds: Restricted games solved.
-        restricted: What the solver returned for the last restricted game.
+        rows: Rows of the last restricted game (the start pair's support if none).
+        columns: Its columns.
+        rounds: Restricted games solved (0: the start pair was certified as it was).
+        restricted: What the solver returned for the last restricted game (None if none).
     """
 
     row_strategy: np.ndarray
@@ -76,38 +79,41 @@ class OracleResult:
 
 
 def double_oracle(payoffs: np.ndarray, solve: RestrictedSolver, tolerance: float,
-                  support=None, max_rounds: int = MAX_ROUNDS) -> OracleResult | None:
+                  start=None, max_rounds: int = MAX_ROUNDS) -> OracleResult | None:
     """An equilibrium of ``payoffs`` with full-matrix gap <= ``tolerance``, or None.
 
     Args:
         payoffs: A finite 2-D float array (rows maximise).
         solve: Exact solver for restricted games (see ``RestrictedSolver``).
         tolerance: Largest accepted gap on the full matrix, in payoff units.
-        support: Optional ``(rows, columns)`` to start from instead of regret matching's guess;
-            indices must be valid for ``payoffs``, each side non-empty.
+        start: Optional ``(x, y)`` mixtures to start from (see :func:`padded_start`) instead
+            of regret matching's guess.
         max_rounds: Restricted games to try before giving up.
 
     Returns:
         The certified pair, or None if ``max_rounds`` restricted games did not reach it.
 
     Raises:
-        ValueError: A malformed support hint.
+        ValueError: A malformed start pair.
     """
-    if support is None:
+    if start is None:
         rows, columns = seed_support(payoffs)
     else:
-        rows, columns = checked_support(support, payoffs.shape)
+        x, y = padded_start(start, payoffs.shape)
+        rows, columns = np.flatnonzero(x), np.flatnonzero(y)
+        pair_gap, row_gains, column_gains = _exploitability(payoffs, x, y)
+        if pair_gap <= tolerance:
+            return OracleResult(x, y, pair_gap, _indices(rows), _indices(columns), 0, None)
+        rows, columns = _grown(rows, row_gains), _grown(columns, column_gains)
     for rounds in range(1, max_rounds + 1):
         restricted = solve(payoffs[np.ix_(rows, columns)])
         x, y = np.zeros(payoffs.shape[0]), np.zeros(payoffs.shape[1])
         x[rows], y[columns] = restricted.row_strategy, restricted.column_strategy
-        row_payoffs, column_payoffs = payoffs @ y, x @ payoffs
-        pair_gap = max(0.0, float(row_payoffs.max() - column_payoffs.min()))
+        pair_gap, row_gains, column_gains = _exploitability(payoffs, x, y)
         if pair_gap <= tolerance:
-            return OracleResult(x, y, pair_gap, tuple(int(i) for i in rows),
-                                tuple(int(j) for j in columns), rounds, restricted)
-        rows = _grown(rows, row_payoffs)
-        columns = _grown(columns, -column_payoffs)
+            return OracleResult(x, y, pair_gap, _indices(rows), _indices(columns), rounds,
+                                restricted)
+        rows, columns = _grown(rows, row_gains), _grown(columns, column_gains)
     return None
 
 
@@ -126,26 +132,43 @@ def seed_support(payoffs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return rows, columns
 
 
-def checked_support(support, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
-    """``support`` as sorted unique row and column index arrays.
+def padded_start(start, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """``start = (x, y)`` as mixtures over all of ``shape``'s rows and columns.
+
+    Each mixture may be shorter than its side: it then covers the leading rows (columns), and
+    the rest, appended since, get weight 0.
 
     Raises:
-        ValueError: Not a pair of non-empty integer sequences within ``shape``.
+        ValueError: Not a pair of mixtures, or one longer than its side.
     """
     try:
-        row_hint, column_hint = support
+        x, y = start
     except (TypeError, ValueError):
-        raise ValueError("a support hint is a pair (rows, columns) of index sequences") from None
-    checked = []
-    for hint, size, side in ((row_hint, shape[0], "row"), (column_hint, shape[1], "column")):
-        indices = np.asarray(hint)
-        if indices.ndim != 1 or indices.size == 0 or not np.issubdtype(indices.dtype, np.integer):
-            raise ValueError(f"the {side} support hint must be a non-empty sequence of "
-                             f"integers; got {hint!r}")
-        if indices.min() < 0 or indices.max() >= size:
-            raise ValueError(f"the {side} support hint has indices outside 0..{size - 1}")
-        checked.append(np.unique(indices))
-    return checked[0], checked[1]
+        raise ValueError("a start is a pair (row mixture, column mixture)") from None
+    padded = []
+    for weights, size, side in ((x, shape[0], "row"), (y, shape[1], "column")):
+        vector = np.asarray(weights, dtype=float)
+        if vector.ndim != 1 or not 0 < vector.size <= size:
+            raise ValueError(f"the start {side} mixture must be 1-D with 1 to {size} weights; "
+                             f"got shape {vector.shape}")
+        vector = as_mixture(np.pad(vector, (0, size - vector.size)), size,
+                            f"start {side} mixture")
+        padded.append(np.clip(vector, 0.0, None) / np.clip(vector, 0.0, None).sum())
+    return padded[0], padded[1]
+
+
+def _exploitability(payoffs: np.ndarray, x: np.ndarray, y: np.ndarray):
+    """The certificate of ``(x, y)`` on every row and column: ``(gap, A y, -(x^T A))``.
+
+    The last two are each player's payoff per pure strategy, oriented so larger is better.
+    """
+    row_payoffs, column_payoffs = payoffs @ y, x @ payoffs
+    return (max(0.0, float(row_payoffs.max() - column_payoffs.min())), row_payoffs,
+            -column_payoffs)
+
+
+def _indices(chosen: np.ndarray) -> tuple[int, ...]:
+    return tuple(int(i) for i in chosen)
 
 
 def _grown(chosen: np.ndarray, gains: np.ndarray) -> np.ndarray:
