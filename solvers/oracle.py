@@ -38,7 +38,7 @@ SEED_ITERATIONS = 2000
 SEED_TARGET_GAP = 1e-5
 """Regret matching stops once its pair's gap is this small (relative to ``max(1, max |A|)``)."""
 
-SEED_MARGIN = 30.0
+SEED_MARGIN = 100.0
 """Strategies within this many regret-matching gaps of the best response are candidates."""
 
 BATCH_MIN = 8
