@@ -72,7 +72,8 @@ class NashResult:
         value: The game value ``x^T A y`` of the returned pair.
         row_support: Indices of rows with positive weight.
         column_support: Indices of columns with positive weight.
-        solver: Name of the PuLP solver that solved the LP (``PULP_CBC_CMD`` or ``HiGHS``).
+        solver: Name of the PuLP solver that solved the LP (``PULP_CBC_CMD`` or ``HiGHS``); for
+            an oracle start pair certified as it was, the solver that was asked for.
         gap: Exploitability of the pair (see :func:`solvers.metrics.gap`).
         method: What found the pair: ``full`` (the LP of the whole matrix) or ``oracle``.
         rounds: Restricted games the oracle solved (0 if it was not tried, or if its start
