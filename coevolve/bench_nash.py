@@ -7,13 +7,15 @@ verifying the pair). ``scipy`` is the same LP with ``scipy.optimize.linprog`` (H
 different interface, same tolerances); its build stage fills the dense constraint arrays.
 ``oracle`` is ``nash(method="oracle")`` with CBC: regret matching, restricted games, the
 certificate on every row and column; it is timed as a whole. The baseline is CBC on the full
-LP, measured in the same run; above ``--full-limit`` the full-LP entries are not run (they would
+LP, measured in the same run, by wall time and by CPU time (this process and its solver
+processes: steadier than wall time on a shared machine); above ``--full-limit`` the full-LP entries are not run (they would
 take hours) and the table says so. For every size the report gives the largest disagreement in
 game value between the entries run and each entry's total time over the baseline's.
 """
 from __future__ import annotations
 
 import json
+import resource
 import time
 from dataclasses import asdict, dataclass
 
@@ -38,6 +40,7 @@ class Timing:
     Attributes:
         method: ``cbc``, ``highs``, ``scipy`` or ``oracle``.
         total_seconds: Wall time of the whole solve.
+        cpu_seconds: CPU time of the whole solve, this process's and its solver processes'.
         build_seconds: Building the model (None for the oracle, timed as a whole).
         solve_seconds: The solver call (None for the oracle).
         finish_seconds: Turning the solution into a verified equilibrium (None for the oracle).
@@ -49,6 +52,7 @@ class Timing:
 
     method: str
     total_seconds: float
+    cpu_seconds: float
     build_seconds: float | None
     solve_seconds: float | None
     finish_seconds: float | None
@@ -78,10 +82,15 @@ class SizeReport:
         values = [timing.value for timing in self.timings]
         return max(values) - min(values)
 
-    def ratio(self, timing: Timing) -> float | None:
-        """``timing``'s total time over the baseline's (None if the baseline was not run)."""
+    def ratio(self, timing: Timing, clock: str = "total_seconds") -> float | None:
+        """``timing``'s time over the baseline's (None if the baseline was not run).
+
+        Args:
+            timing: One of ``timings``.
+            clock: ``total_seconds`` (wall) or ``cpu_seconds``.
+        """
         baseline = next((t for t in self.timings if t.method == BASELINE), None)
-        return timing.total_seconds / baseline.total_seconds if baseline else None
+        return getattr(timing, clock) / getattr(baseline, clock) if baseline else None
 
 
 def bench(sizes=DEFAULT_SIZES, seed: int = 0, methods=METHODS,
@@ -101,17 +110,18 @@ def bench(sizes=DEFAULT_SIZES, seed: int = 0, methods=METHODS,
 def format_table(reports: list[SizeReport], full_limit: int = DEFAULT_FULL_LIMIT) -> str:
     """A readable table: one line per size and method."""
     header = (f"{'size':>5}  {'method':<6}  {'build s':>8}  {'solve s':>8}  {'finish s':>8}  "
-              f"{'total s':>8}  {'/ ' + BASELINE:>8}  {'value':>18}  {'gap':>8}  "
+              f"{'total s':>8}  {'/ ' + BASELINE:>8}  {'cpu s':>8}  {'/ ' + BASELINE:>8}  "
+              f"{'value':>18}  {'gap':>8}  "
               f"{'rounds':>6}  {'support':>11}")
     lines = [header, "-" * len(header)]
     for report in reports:
         for timing in report.timings:
-            ratio = report.ratio(timing)
             stages = [timing.build_seconds, timing.solve_seconds, timing.finish_seconds]
             lines.append(
                 f"{report.size:>5}  {timing.method:<6}  "
                 + "  ".join(f"{'-' if s is None else f'{s:.3f}':>8}" for s in stages)
-                + f"  {timing.total_seconds:>8.3f}  {'-' if ratio is None else f'{ratio:.2f}':>8}"
+                + f"  {timing.total_seconds:>8.3f}  {_ratio(report, timing, 'total_seconds')}"
+                f"  {timing.cpu_seconds:>8.3f}  {_ratio(report, timing, 'cpu_seconds')}"
                 f"  {timing.value:>18.15f}  {timing.gap:>8.1e}  {timing.rounds:>6}  "
                 f"{'%dx%d' % timing.support:>11}")
         for method in report.skipped:
@@ -133,7 +143,8 @@ def to_json(reports: list[SizeReport], seed: int, full_limit: int = DEFAULT_FULL
             "value_disagreement": report.value_disagreement,
             "skipped": list(report.skipped),
             "methods": [{**asdict(timing), "support": list(timing.support),
-                         "ratio_to_baseline": report.ratio(timing)}
+                         "ratio_to_baseline": report.ratio(timing),
+                         "cpu_ratio_to_baseline": report.ratio(timing, "cpu_seconds")}
                         for timing in report.timings],
         } for report in reports],
     }
@@ -168,6 +179,7 @@ def main(args) -> int:
 
 def _time_pulp(payoffs: np.ndarray, solver: str) -> Timing:
     """The stages of ``solvers.nash.full_nash`` with ``solver``, timed one by one."""
+    cpu = _cpu_seconds()
     start = time.perf_counter()
     lp = build_row_lp(payoffs)
     built = time.perf_counter()
@@ -175,22 +187,24 @@ def _time_pulp(payoffs: np.ndarray, solver: str) -> Timing:
     solved = time.perf_counter()
     result = equilibrium(payoffs, solution, solver)
     finished = time.perf_counter()
-    return Timing(solver, finished - start, built - start, solved - built, finished - solved,
+    return Timing(solver, finished - start, _cpu_seconds() - cpu, built - start, solved - built, finished - solved,
                   result.value, result.gap, 0, _support(result.row_strategy,
                                                         result.column_strategy))
 
 
 def _time_oracle(payoffs: np.ndarray, method: str) -> Timing:
     """``nash(method="oracle")`` with CBC, timed as a whole."""
+    cpu = _cpu_seconds()
     start = time.perf_counter()
     result = nash(payoffs, "cbc", method="oracle")
     finished = time.perf_counter()
-    return Timing(method, finished - start, None, None, None, result.value, result.gap,
+    return Timing(method, finished - start, _cpu_seconds() - cpu, None, None, None, result.value, result.gap,
                   result.rounds, _support(result.row_strategy, result.column_strategy))
 
 
 def _time_scipy(payoffs: np.ndarray, method: str = "scipy") -> Timing:
     """The same LP with ``scipy.optimize.linprog``; the column mixture from its duals."""
+    cpu = _cpu_seconds()
     start = time.perf_counter()
     rows, columns = payoffs.shape
     objective = np.zeros(rows + 1)
@@ -210,11 +224,22 @@ def _time_scipy(payoffs: np.ndarray, method: str = "scipy") -> Timing:
     x = _mixture(result.x[:-1])
     y = _mixture(-result.ineqlin.marginals)
     finished = time.perf_counter()
-    return Timing(method, finished - start, built - start, solved - built, finished - solved,
-                  -result.fun, gap(payoffs, x, y), 0, _support(x, y))
+    return Timing(method, finished - start, _cpu_seconds() - cpu, built - start,
+                  solved - built, finished - solved, -result.fun, gap(payoffs, x, y), 0, _support(x, y))
 
 
 TIMERS = {"cbc": _time_pulp, "highs": _time_pulp, "scipy": _time_scipy, "oracle": _time_oracle}
+
+
+def _ratio(report: SizeReport, timing: Timing, clock: str) -> str:
+    ratio = report.ratio(timing, clock)
+    return f"{'-' if ratio is None else f'{ratio:.2f}':>8}"
+
+
+def _cpu_seconds() -> float:
+    """CPU time used so far by this process and by its finished child processes (CBC)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
 
 
 def _support(x: np.ndarray, y: np.ndarray) -> tuple[int, int]:

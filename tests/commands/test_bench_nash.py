@@ -30,10 +30,13 @@ def test_json_results_for_tiny_sizes():
         values = [m["value"] for m in methods.values()]
         assert entry["value_disagreement"] == pytest.approx(max(values) - min(values))
         assert entry["value_disagreement"] <= 1e-7
-        assert methods["cbc"]["ratio_to_baseline"] == 1.0
+        assert methods["cbc"]["ratio_to_baseline"] == methods["cbc"]["cpu_ratio_to_baseline"] == 1
         for m in methods.values():
             assert m["ratio_to_baseline"] == pytest.approx(
                 m["total_seconds"] / methods["cbc"]["total_seconds"])
+            assert m["cpu_ratio_to_baseline"] == pytest.approx(
+                m["cpu_seconds"] / methods["cbc"]["cpu_seconds"])
+            assert m["cpu_seconds"] > 0
             assert 0 <= m["gap"] <= 1e-7
             assert 1 <= m["support"][0] <= entry["size"] and 1 <= m["support"][1] <= entry["size"]
         for name in ("cbc", "highs", "scipy"):
@@ -55,7 +58,7 @@ def test_full_lp_is_skipped_above_the_limit_and_the_table_says_so():
     rows = [line.split()[:2] for line in lines[2:]]
     assert rows[:2] == [["3", "cbc"], ["3", "oracle"]]
     assert rows[3:5] == [["9", "oracle"], ["9", "cbc"]]
-    assert lines[5].split()[6] == "-"  # no baseline to compare the oracle with
+    assert lines[5].split()[6] == lines[5].split()[8] == "-"  # no baseline to compare with
     assert lines[6].endswith("cbc     not run: the full LP is too slow above --full-limit 5")
     assert "highs" not in result.stdout and "scipy" not in result.stdout
 
@@ -75,10 +78,11 @@ def test_table_for_one_tiny_size():
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["size", "method", "build", "s", "solve", "s", "finish", "s",
-                                "total", "s", "/", "cbc", "value", "gap", "rounds", "support"]
+                                "total", "s", "/", "cbc", "cpu", "s", "/", "cbc", "value", "gap",
+                                "rounds", "support"]
     assert [line.split()[:2] for line in lines[2:6]] == [["4", "cbc"], ["4", "highs"],
                                                          ["4", "scipy"], ["4", "oracle"]]
-    assert lines[2].split()[6] == "1.00"
+    assert lines[2].split()[6] == lines[2].split()[8] == "1.00"
     assert lines[5].split()[2:5] == ["-", "-", "-"]
     assert lines[6].split()[:3] == ["largest", "value", "disagreement"]
 
