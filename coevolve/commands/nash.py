@@ -7,7 +7,7 @@ import numpy as np
 
 from coevolve.errors import UserInputError
 from coevolve.matrix_io import load_matrix
-from solvers.nash import METHODS, SOLVERS, SolverUnavailableError, nash
+from solvers.nash import AUTO_CELLS, METHODS, SOLVERS, SolverUnavailableError, nash
 
 HELP = "Solve the zero-sum game of a payoff matrix (CSV or .npy) for its Nash equilibrium."
 
@@ -22,7 +22,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--method", choices=METHODS, default="auto",
                         help="full: one LP over the whole matrix; oracle: restricted games "
                              "grown until certified on every row and column (full LP if "
-                             "not); auto (default): oracle for large matrices")
+                             f"not); auto (default): oracle from {AUTO_CELLS} cells on")
     parser.add_argument("--json", action="store_true",
                         help="print one JSON object instead of tables")
 

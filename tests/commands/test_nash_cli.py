@@ -72,7 +72,7 @@ def test_method_flag(tmp_path, method):
 
 def test_large_matrix_uses_the_oracle_and_says_so(tmp_path):
     path = tmp_path / "archive.npy"
-    np.save(path, np.random.default_rng(0).random((260, 250)))
+    np.save(path, np.random.default_rng(0).random((400, 400)))
     result = coevolve("nash", path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[0].endswith("solved by PULP_CBC_CMD (oracle, 1 restricted "

