@@ -45,7 +45,7 @@ def run_iteration(state: RunState, t: int) -> dict:
     timings["fill"] = time.monotonic() - start
 
     start = time.monotonic()
-    state.msne = nash(state.payoffs.complete())
+    state.msne = nash(state.payoffs.complete(), start=state.msne.strategies)  # warm start
     timings["nash"] = time.monotonic() - start
 
     record = state.iteration_record(t, env, policy, env_candidates + policy_candidates, timings)

@@ -2,8 +2,10 @@
 
 Pure functions of arrays, usable alone. Import from the modules:
 
-- :mod:`solvers.nash`: ``nash(payoffs, solver="cbc")``, the Nash equilibrium by LP (PuLP + CBC,
-  or HiGHS).
+- :mod:`solvers.nash`: ``nash(payoffs, solver="cbc", method="auto", start=None)``, the Nash
+  equilibrium by LP (PuLP + CBC, or HiGHS): one LP over the matrix, or restricted games.
+- :mod:`solvers.oracle`: restricted-game growth (double oracle) certified on the full matrix.
+- :mod:`solvers.regret`: regret matching+, the approximate equilibrium that seeds the oracle.
 - :mod:`solvers.meta`: row-mixture meta-solvers ``nash``, ``uniform``, ``latest`` and the
   registry ``get_meta_solver``.
 - :mod:`solvers.metrics`: best-response values and the exploitability ``gap``.

@@ -13,20 +13,35 @@ the better of the raw and polished strategy is kept. If the pair is still not an
 missing one raises :class:`SolverUnavailableError`.
 
 The pipeline is public so that benchmarks time its stages: :func:`build_row_lp`,
-:func:`solve_row_lp`, :func:`equilibrium`; :func:`nash` runs all three.
+:func:`solve_row_lp`, :func:`equilibrium`; :func:`full_nash` runs all three.
+
+Large games are solved the same way, one restricted game at a time: :func:`nash` with
+``method="oracle"`` (chosen by ``"auto"`` from ``AUTO_CELLS`` cells on) hands
+:func:`full_nash` to :func:`solvers.oracle.double_oracle`, which grows a restricted game until
+its equilibrium is certified on every row and column of the full matrix; if it is not within
+the round limit, the full LP is solved instead, and the result says so.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pulp
 
 from solvers.metrics import gap
+from solvers.oracle import MAX_ROUNDS, double_oracle
 from solvers.payoffs import as_payoffs
 
 SOLVERS = ("cbc", "highs")
 """Names accepted by :func:`nash`: ``cbc`` (PuLP's bundled CBC binary) and ``highs`` (highspy)."""
+
+METHODS = ("auto", "full", "oracle")
+"""Ways :func:`nash` may solve a game: ``full`` (one LP over the whole matrix), ``oracle``
+(restricted games, see :mod:`solvers.oracle`), ``auto`` (``oracle`` from ``AUTO_CELLS`` on)."""
+
+AUTO_CELLS = 400 * 400
+"""Payoff cells from which ``method="auto"`` uses the oracle (``coevolve bench nash``: at
+300 x 300 the full LP still takes less CPU time, at 1000 x 1000 about four times more)."""
 
 TOLERANCE = 1e-7
 """Largest accepted exploitability gap, relative to ``max(1, max |A|)``."""
@@ -58,8 +73,13 @@ class NashResult:
         value: The game value ``x^T A y`` of the returned pair.
         row_support: Indices of rows with positive weight.
         column_support: Indices of columns with positive weight.
-        solver: Name of the PuLP solver that solved the LP (``PULP_CBC_CMD`` or ``HiGHS``).
+        solver: Name of the PuLP solver that solved the LP (``PULP_CBC_CMD`` or ``HiGHS``); for
+            an oracle start pair certified as it was, the solver that was asked for.
         gap: Exploitability of the pair (see :func:`solvers.metrics.gap`).
+        method: What found the pair: ``full`` (the LP of the whole matrix) or ``oracle``.
+        rounds: Restricted games the oracle solved (0 if it was not tried, or if its start
+            pair was certified as it was).
+        fallback: The oracle was tried, did not certify a pair, and the full LP solved it.
     """
 
     row_strategy: np.ndarray
@@ -69,6 +89,14 @@ class NashResult:
     column_support: tuple[int, ...]
     solver: str
     gap: float
+    method: str = "full"
+    rounds: int = 0
+    fallback: bool = False
+
+    @property
+    def strategies(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(row_strategy, column_strategy)``: a warm start for :func:`nash` on a grown game."""
+        return self.row_strategy, self.column_strategy
 
 
 @dataclass(frozen=True, eq=False)
@@ -209,21 +237,55 @@ def equilibrium(payoffs, solution: LpSolution, solver: str = "cbc") -> NashResul
         solver=solution.solver, gap=pair_gap)
 
 
-def nash(payoffs, solver: str = "cbc") -> NashResult:
+def nash(payoffs, solver: str = "cbc", method: str = "auto", start=None,
+         max_rounds: int = MAX_ROUNDS) -> NashResult:
     """Mixed-strategy Nash equilibrium of the zero-sum game ``payoffs`` (rows maximise).
 
     Args:
         payoffs: A finite 2-D array; rows are policies, columns environments.
         solver: ``"cbc"`` (default, PuLP's bundled CBC) or ``"highs"`` (highspy). Never
-            replaced by another solver.
+            replaced by another solver; the oracle solves its restricted games with it too.
+        method: ``"auto"`` (default), ``"full"`` or ``"oracle"`` (see ``METHODS``).
+        start: Optional ``(x, y)`` the oracle starts from: typically the previous
+            equilibrium's strategies (:attr:`NashResult.strategies`) when rows and columns were
+            appended since (shorter mixtures cover the leading rows and columns). Its supports
+            seed the restricted game, and the pair itself is returned if it passes the
+            certificate. Unused by the full LP.
+        max_rounds: Restricted games the oracle solves before falling back to the full LP.
 
     Returns:
-        A pair with exploitability gap <= ``TOLERANCE * max(1, max |A|)``.
+        A pair with exploitability gap <= ``TOLERANCE * max(1, max |A|)`` on the full matrix.
 
     Raises:
-        ValueError: Malformed payoffs or an unknown solver name.
+        ValueError: Malformed payoffs or start pair, an unknown solver or method name.
         SolverUnavailableError: The solver cannot run here.
     """
+    array = as_payoffs(payoffs)
+    make_solver(solver)  # an unknown or missing solver fails here, before any work
+    if method not in METHODS:
+        raise ValueError(f"unknown Nash method {method!r}; choose one of {', '.join(METHODS)}")
+    if not isinstance(max_rounds, int) or max_rounds < 0:
+        raise ValueError(f"max_rounds must be a non-negative integer; got {max_rounds!r}")
+    if method == "full" or (method == "auto" and array.size < AUTO_CELLS):
+        return full_nash(array, solver)
+    tolerance = TOLERANCE * max(1.0, float(np.abs(array).max()))
+    found = double_oracle(array, lambda game: full_nash(game, solver), tolerance, start,
+                          max_rounds)
+    if found is None:
+        return replace(full_nash(array, solver), rounds=max_rounds, fallback=True)
+    x, y = found.row_strategy, found.column_strategy
+    x.setflags(write=False)
+    y.setflags(write=False)
+    solver_name = found.restricted.solver if found.restricted else make_solver(solver).name
+    return NashResult(
+        row_strategy=x, column_strategy=y, value=float(x @ array @ y),
+        row_support=tuple(int(i) for i in np.flatnonzero(x)),
+        column_support=tuple(int(j) for j in np.flatnonzero(y)),
+        solver=solver_name, gap=found.gap, method="oracle", rounds=found.rounds)
+
+
+def full_nash(payoffs, solver: str = "cbc") -> NashResult:
+    """The equilibrium from one LP over the whole of ``payoffs``: build, solve, polish, verify."""
     array = as_payoffs(payoffs)
     return equilibrium(array, solve_row_lp(build_row_lp(array), solver), solver)
 

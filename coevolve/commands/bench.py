@@ -21,9 +21,11 @@ def add_arguments(parser) -> None:
     """Register the ``nash`` and ``eval`` targets."""
     targets = parser.add_subparsers(dest="target", required=True, metavar="TARGET",
                                     parser_class=type(parser))
-    nash = targets.add_parser("nash", help="CBC, HiGHS and scipy on random games",
-                              description="Solve random games of each size with CBC, HiGHS "
-                                          "and scipy's linprog; time the stages.")
+    nash = targets.add_parser("nash", help="full LP (CBC, HiGHS, scipy) and the oracle on "
+                                           "random games",
+                              description="Solve random games of each size with the full LP "
+                                          "(CBC, HiGHS, scipy's linprog) and with the "
+                                          "restricted-game oracle; time them.")
     bench_nash.add_arguments(nash)
     # A prefix character no argument starts with: every word after "eval", options included,
     # lands in `rest` for bench_eval's own parser.

@@ -29,7 +29,7 @@ def test_human_output_lists_support_first(tmp_path):
     result = coevolve("nash", write(tmp_path, GAME))
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert "3 policies x 3 environments" in lines[0] and "PULP_CBC_CMD" in lines[0]
+    assert "3 policies x 3 environments" in lines[0] and "PULP_CBC_CMD (full LP)" in lines[0]
     policy_rows = [line.split() for line in lines if line.split()[:1] in (["pol1"], ["pol2"],
                                                                            ["pol3"])]
     assert [row[0] for row in policy_rows] == ["pol2", "pol1", "pol3"]
@@ -47,7 +47,8 @@ def test_json_output(tmp_path, solver, name):
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
     assert set(out) == {"value", "row_strategy", "column_strategy", "row_labels",
-                        "column_labels", "solver", "gap"}
+                        "column_labels", "solver", "gap", "method", "rounds", "fallback"}
+    assert (out["method"], out["rounds"], out["fallback"]) == ("full", 0, False)  # auto, small
     assert out["row_labels"] == ["pol1", "pol2", "pol3"]
     assert out["column_labels"] == ["env_a", "env_b", "env_c"]
     assert out["row_strategy"] == pytest.approx(GAME_X, abs=1e-12)
@@ -55,6 +56,32 @@ def test_json_output(tmp_path, solver, name):
     assert out["value"] == pytest.approx(0.5, abs=1e-12)
     assert out["solver"] == name
     assert 0 <= out["gap"] <= 1e-7
+
+
+@pytest.mark.parametrize("method", ["full", "oracle"])
+def test_method_flag(tmp_path, method):
+    result = coevolve("nash", write(tmp_path, GAME), "--json", "--method", method)
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["method"] == method and out["fallback"] is False
+    assert out["rounds"] == (0 if method == "full" else 1)
+    assert out["row_strategy"] == pytest.approx(GAME_X, abs=1e-12)
+    assert out["value"] == pytest.approx(0.5, abs=1e-12)
+    assert 0 <= out["gap"] <= 1e-7
+
+
+def test_large_matrix_uses_the_oracle_and_says_so(tmp_path):
+    path = tmp_path / "archive.npy"
+    np.save(path, np.random.default_rng(0).random((400, 400)))
+    result = coevolve("nash", path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0].endswith("solved by PULP_CBC_CMD (oracle, 1 restricted "
+                                                  "game)")
+    out = json.loads(coevolve("nash", path, "--json").stdout)
+    full = json.loads(coevolve("nash", path, "--json", "--method", "full").stdout)
+    assert out["method"] == "oracle" and full["method"] == "full"
+    assert out["value"] == pytest.approx(full["value"], abs=1e-9)
+    assert out["gap"] <= 1e-7 and full["gap"] <= 1e-7
 
 
 def test_unlabelled_npy_gets_default_labels(tmp_path):
@@ -114,9 +141,11 @@ def test_every_bad_input_in_process(tmp_path, capsys, case):
     assert err.count("\n") == 1 and err.startswith("coevolve: ") and message in err
 
 
-def test_unknown_solver_is_a_usage_error(tmp_path):
-    result = coevolve("nash", write(tmp_path, GAME), "--solver", "glpk")
+@pytest.mark.parametrize("flag, value", [("--solver", "glpk"), ("--method", "fast")])
+def test_unknown_choice_is_a_usage_error(tmp_path, flag, value):
+    result = coevolve("nash", write(tmp_path, GAME), flag, value)
     assert result.returncode == 2 and "invalid choice" in result.stderr
+    assert result.stdout == ""
 
 
 def _npy(directory, array):

@@ -20,6 +20,16 @@ def test_default_nash_is_solved_by_pulps_cbc():
     assert isinstance(make_solver("cbc"), pulp.PULP_CBC_CMD)
 
 
+def test_oracle_solves_its_restricted_games_with_cbc(monkeypatch):
+    calls = []
+    real_solve = pulp.PULP_CBC_CMD.actualSolve
+    monkeypatch.setattr(pulp.PULP_CBC_CMD, "actualSolve",
+                        lambda self, lp, **kw: calls.append(lp.name) or real_solve(self, lp, **kw))
+    result = nash(np.random.default_rng(0).random((80, 90)), method="oracle")
+    assert result.method == "oracle" and result.solver == "PULP_CBC_CMD"
+    assert len(calls) == result.rounds >= 1
+
+
 def test_pulps_own_default_is_cbc():
     assert isinstance(pulp.LpSolverDefault, pulp.PULP_CBC_CMD)
 
@@ -50,10 +60,11 @@ def test_highs_is_reported_as_highs():
     assert nash(GAME, "highs").solver == "HiGHS"
 
 
-def test_missing_cbc_binary_raises_instead_of_falling_back(monkeypatch):
+@pytest.mark.parametrize("method", ["full", "oracle", "auto"])
+def test_missing_cbc_binary_raises_instead_of_falling_back(monkeypatch, method):
     monkeypatch.setattr(pulp.PULP_CBC_CMD, "pulp_cbc_path", "/nonexistent/cbc")
     with pytest.raises(SolverUnavailableError, match="CBC is not available.*reinstall"):
-        nash(GAME)
+        nash(GAME, method=method)
 
 
 def test_pulp_without_bundled_cbc_raises_instead_of_falling_back(monkeypatch):
