@@ -106,6 +106,9 @@ class AtariConfig:
     """Environment steps of the optimisation (test episodes excluded); 0 means no limit."""
     feedback: str = "staged"
     """"staged" (full-episode scores) or "rollout" (short rollouts only: the ablation)."""
+    explore_after: int = 1
+    """Stalled iterations after which the best-screened candidate is fully evaluated even
+    when it screened no better than the best program; 0 never does."""
 
     def __post_init__(self):
         if isinstance(self.sticky, bool):  # run directories of earlier versions
@@ -122,7 +125,7 @@ class AtariConfig:
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
         for name in ("iterations", "horizon", "repair_rounds", "max_requests", "test_episodes",
-                     "budget"):
+                     "budget", "explore_after"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
         if self.designer not in DESIGNERS:
@@ -149,7 +152,7 @@ def screen_seeds(config: AtariConfig, iteration: int) -> list[int]:
             for k in range(config.screen_episodes)]
 
 
-def test_seeds(config: AtariConfig) -> list[int]:
+def unseen_seeds(config: AtariConfig) -> list[int]:
     """Seeds of the final evaluation: disjoint from every seed the optimisation uses."""
     return [10**6 + config.seed * 1000 + k for k in range(config.test_episodes)]
 
@@ -224,7 +227,7 @@ class AtariRun:
 
     def _test(self, state: RunState, start: float) -> RunState:
         """Evaluate the best program on the unseen test seeds (no stop score: whole episodes)."""
-        seeds = test_seeds(self.config)
+        seeds = unseen_seeds(self.config)
         evaluation = self.evaluator.batch([state.best_source], seeds, self.config.max_steps)[0]
         test = {"program": program_key(state.best_source), "mean": evaluation.mean,
                 "std": evaluation.std, "scores": list(evaluation.scores), "seeds": seeds,
@@ -297,6 +300,11 @@ class AtariRun:
                      or (screened[p.source][0] == incumbent[0]
                          and screened[p.source][:2] != incumbent[:2])]
         finalists = sorted(promising, key=lambda p: -screened[p.source][0])[:c.finalists]
+        stalled = stalled_iterations(state.history)
+        if not finalists and valid and c.explore_after and stalled >= c.explore_after:
+            # a stalled screen may be one lucky incumbent seed: give the best-screened
+            # candidate its full evaluation anyway
+            finalists = sorted(valid, key=lambda p: -screened[p.source][0])[:1]
         best, elites = state, list(state.elites)
         if c.feedback == "rollout":  # selection by the rollout scores on this iteration's seeds
             best = replace(best, best_mean=incumbent[0], best_std=incumbent[2])

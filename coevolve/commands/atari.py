@@ -37,9 +37,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-steps", type=int, default=27000,
                         help="agent steps of a full episode (default 27000 = 108,000 frames, "
                         "the ALE v5 limit)")
-    parser.add_argument("--budget", type=int, default=2_000_000,
+    parser.add_argument("--budget", type=int, default=None,
                         help="environment steps of the optimisation; 0 for no limit "
-                        "(default 2000000)")
+                        "(default 2000000; with --resume, replaces the run's budget)")
     parser.add_argument("--test-episodes", type=int, default=30,
                         help="episodes of the final evaluation on unseen seeds (default 30)")
     parser.add_argument("--feedback", default="staged",
@@ -91,7 +91,8 @@ def main(args: argparse.Namespace) -> int:
                                  model=args.model, base_url=args.base_url, replay=args.replay,
                                  repair_rounds=args.repair_rounds,
                                  max_requests=args.max_requests,
-                                 request_timeout=args.request_timeout, budget=args.budget,
+                                 request_timeout=args.request_timeout,
+                                 budget=2_000_000 if args.budget is None else args.budget,
                                  test_episodes=args.test_episodes, feedback=args.feedback)
         except ValueError as exc:
             raise UserInputError(str(exc)) from None
@@ -130,5 +131,8 @@ def _saved_config(out: Path, args: argparse.Namespace):
         raise UserInputError(f"{path}: {exc}") from None
     if config.game != args.game:
         raise UserInputError(f"{out} holds a {config.game} run, not {args.game}")
+    if args.budget is not None and args.budget < 0:
+        raise UserInputError(f"budget must be >= 0, got {args.budget}")
     return replace(config, iterations=max(config.iterations, args.iterations),
-                   replay=args.replay or config.replay)
+                   replay=args.replay or config.replay,
+                   budget=config.budget if args.budget is None else args.budget)
