@@ -14,7 +14,8 @@ import json
 import sys
 from pathlib import Path
 
-from coevolve.atari.feedback import human_normalised
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's coevolve
+from coevolve.atari.feedback import human_normalised  # noqa: E402
 
 REFERENCES = {
     "Pong": {"LLM (paper)": "21.0 (iteration 8)", "DQN": "18.9", "PPO": "20.7"},
