@@ -136,3 +136,29 @@ def test_rollout_feedback_runs_without_full_episodes(tmp_path, atari_pool):
     assert state.iteration == 1 and "promoted" in lines[1]
     # only the trace and the screening rollouts were played: no 2-episode full evaluation
     assert state.env_steps <= config.screen_steps * (config.candidates + 2) + config.horizon
+
+
+class Sequence_:
+    """An optimiser that proposes one given program per iteration."""
+
+    name = "sequence"
+
+    def __init__(self, sources):
+        self.sources = list(sources)
+
+    def propose(self, program, trace_text, feedback, rng, elites=(), stalled=0,
+                known=frozenset()):
+        return [Candidate(self.sources.pop(0), "next")]
+
+
+def test_a_stalled_screen_still_fully_evaluates_its_best_candidate(tmp_path, atari_pool):
+    config = replace(SMALL, iterations=2, test_episodes=0)
+    starter = template_source("Pong")
+    broken = [starter.replace("return select_action(predict_ball_trajectory(obs), obs)",
+                             f"return {a} // 0") for a in (1, 2)]  # fails: the worst score
+    lines = []
+    run_ = AtariRun(config, tmp_path, atari_pool, log=lines.append)
+    run_.optimizer = Sequence_(broken)
+    run_.run()
+    assert "0 fully evaluated" in lines[1]  # worse in screening, not yet stalled
+    assert "1 fully evaluated" in lines[2]  # stalled one iteration: evaluated anyway
