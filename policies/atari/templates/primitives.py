@@ -96,8 +96,9 @@ def column(obs, x, lead):
               and name[5:].isdigit()]
     if not aliens:
         return x
-    best = min(aliens, key=lambda item: (abs(item["x"] + item["dx"] * lead - x), -item["y"]))
-    return best["x"] + best["dx"] * lead
+    best = min(aliens, key=lambda item: (abs(item["x"] + item.get("dx", 0) * lead - x),
+                                         -item["y"]))
+    return best["x"] + best.get("dx", 0) * lead
 
 
 def shot_flying(obs):
