@@ -34,6 +34,15 @@ class RunState:
     """Environment steps used so far (traces, screening and full evaluations)."""
     seconds: float = 0.0
     """Wall-clock seconds spent so far."""
+    known: dict = None
+    """Full evaluations by the sha256 of the program source: ``[mean, std, steps]``. A known
+    program is never proposed or evaluated again."""
+    test: dict = None
+    """The best program's evaluation on the unseen test seeds (once the run has ended)."""
+
+    def __post_init__(self):
+        if self.known is None:
+            object.__setattr__(self, "known", {})
 
 
 STATE_FILE = "state.json"

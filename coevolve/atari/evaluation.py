@@ -12,11 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from coevolve.atari.feedback import worst_score
 from coevolve.evaluate import PROCESSES_PER_CELL
 from coevolve.sandbox import Job, JobResult
-
-WORST = {"Pong": -21.0, "Breakout": 0.0, "SpaceInvaders": 0.0}
-"""Score charged to an episode that ended in an error."""
 
 
 @dataclass(frozen=True)
@@ -46,12 +44,12 @@ class Evaluator:
 
     Args:
         pool: a ``coevolve.sandbox.SandboxPool`` (or any object with the same ``run``).
-        game: "Pong", "Breakout" or "SpaceInvaders".
-        sticky: probability of repeating the previous action (0.0 or 0.25).
+        game: an Atari game name (see :func:`envs.atari.get_game`).
+        sticky: probability of repeating the previous action (standard 0.25, or 0.0).
         seconds: wall-clock limit of one episode job.
     """
 
-    def __init__(self, pool, game: str, sticky: float = 0.0, seconds: float = 600.0):
+    def __init__(self, pool, game: str, sticky: float = 0.25, seconds: float = 600.0):
         self.pool, self.game, self.sticky, self.seconds = pool, game, sticky, seconds
 
     def batch(self, sources: Sequence[str], seeds: Sequence[int], max_steps: int,
@@ -77,7 +75,7 @@ class Evaluator:
                 episode = result.value
                 error = result.error or (episode.error if episode is not None else None)
                 steps += episode.steps if episode is not None else 0
-                scores.append(WORST[self.game] if error else float(episode.ret))
+                scores.append(worst_score(self.game) if error else float(episode.ret))
                 if error and error not in errors:
                     errors.append(error)
             evaluations.append(Evaluation(tuple(scores), steps, tuple(errors)))
@@ -91,6 +89,6 @@ class Evaluator:
                           "sticky": self.sticky})
         result = self.pool.run([job])[0]
         if result.error is not None:
-            return {"game": self.game, "seed": seed, "horizon": horizon, "score": WORST[self.game],
+            return {"game": self.game, "seed": seed, "horizon": horizon, "score": worst_score(self.game),
                     "steps": 0, "error": result.error, "calls": [], "dropped": 0, "rewards": []}
         return result.value

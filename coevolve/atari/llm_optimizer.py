@@ -109,7 +109,7 @@ class LLMOptimizer:
 
     def propose(self, program: str, trace_text: str, feedback: Feedback,
                 rng: np.random.Generator, elites: Sequence[str] = (),
-                stalled: int = 0) -> list[Candidate]:
+                stalled: int = 0, known=frozenset()) -> list[Candidate]:
         """Up to ``candidates`` programs with rewritten trainable functions (the model sees the
         trace and the feedback; ``elites`` and ``stalled`` are not shown to it).
 

@@ -7,6 +7,7 @@ model rewrite the trainable functions from the same trace text and feedback.
 """
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -15,8 +16,13 @@ import numpy as np
 
 from coevolve.atari.feedback import Feedback
 from coevolve.errors import UserInputError
-from policies.atari import OBJECTS, PRIMITIVES
-from policies.atari.mutations import crossover, mutate_policy
+from policies.atari import game_macros, game_objects, game_primitives
+from policies.atari.mutations import apply_macro, crossover, mutate_policy
+
+
+def program_key(source: str) -> str:
+    """The sha256 of a program's source: the key of its evaluations."""
+    return hashlib.sha256(source.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -36,8 +42,9 @@ class Optimizer(Protocol):
 
     def propose(self, program: str, trace_text: str, feedback: Feedback,
                 rng: np.random.Generator, elites: Sequence[str] = (),
-                stalled: int = 0) -> list[Candidate]:
-        """Candidates derived from ``program`` (and the ``elites``, best first)."""
+                stalled: int = 0, known=frozenset()) -> list[Candidate]:
+        """Candidates derived from ``program`` (and the ``elites``, best first); ``known``
+        holds the :func:`program_key` of programs already evaluated."""
 
 
 @dataclass(frozen=True)
@@ -65,33 +72,52 @@ class OfflineOptimizer:
 
     stall_growth: float = 0.25
     """Growth of the strength and of the stacking rate per stalled iteration."""
+    macro_rate: float = 0.15
+    """Probability that a candidate starts with a macro mutation (a whole trainable function
+    rebuilt from the typed primitives, :data:`policies.atari.MACROS`)."""
+    restart_after: int = 2
+    """Stalled iterations after which half the candidates descend from another elite."""
 
     def propose(self, program, trace_text, feedback, rng, elites=(),
-                stalled=0) -> list[Candidate]:
-        """Up to ``candidates`` distinct offspring of ``program``."""
+                stalled=0, known=frozenset()) -> list[Candidate]:
+        """Up to ``candidates`` distinct offspring of ``program`` (or, when stalled, of the
+        other elites), none of them in ``known`` (keys of programs already evaluated)."""
         boost = 1.0 + self.stall_growth * stalled
         stacking = min(0.75, self.extra_mutation_rate * boost)
-        seen, out = {program}, []
+        seen, out = {program_key(program)} | set(known), []
         others = [e for e in elites if e != program]
-        for _ in range(self.candidates * 4):
+        objects, primitives = game_objects(self.game), game_primitives(self.game)
+        macros = game_macros(self.game)
+        for _ in range(self.candidates * 6):
             if len(out) == self.candidates:
                 break
-            source, notes = program, []
+            parent, notes = program, []
+            if others and stalled >= self.restart_after and rng.random() < 0.5:
+                parent = others[int(rng.integers(len(others)))]
+                notes.append("restart from an elite")
+            source = parent
             strength = float(self.strengths[int(rng.integers(len(self.strengths)))]) * boost
+            macro = False
+            if macros and rng.random() < self.macro_rate:
+                try:
+                    source, note = apply_macro(source, rng, macros)
+                    notes.append(note)
+                    macro = True
+                except ValueError:
+                    pass
             if others and rng.random() < self.crossover_rate:
                 try:
                     source, note = crossover(source, others[int(rng.integers(len(others)))], rng)
                     notes.append(note)
                 except ValueError as exc:  # no compatible function pair: mutate alone
                     notes.append(f"crossover refused: {exc}")
-            while True:
-                source, note = mutate_policy(source, rng, OBJECTS[self.game],
-                                             PRIMITIVES[self.game], strength)
+            while not (macro and rng.random() < 0.5):  # a macro may stand alone
+                source, note = mutate_policy(source, rng, objects, primitives, strength)
                 notes.append(note)
                 if rng.random() >= stacking:
                     break
-            if source not in seen:
-                seen.add(source)
+            if program_key(source) not in seen:
+                seen.add(program_key(source))
                 out.append(Candidate(source, "; ".join(notes)))
         return out
 

@@ -29,7 +29,8 @@ gymnasium.register_envs(ale_py)
 random.seed(0)  # as the harness seeds an episode with seed 0
 numpy.random.seed(0)
 env = OCAtari({env_id!r}, mode="ram", hud=False, render_mode=None, create_buffer_stacks=[],
-              frameskip=4, repeat_action_probability=0.0)
+              frameskip=4, repeat_action_probability={sticky!r}, full_action_space=False,
+              max_num_frames_per_episode=108000)
 _, info = env.reset(seed=0)
 lives, score, steps, done, obs = info.get("lives", 0), 0.0, 0, False, {{}}
 {fire_start}while not done and steps < {max_steps}:
@@ -50,7 +51,8 @@ def _without_main(source: str) -> str:
     return ast.unparse(tree)
 
 
-def standalone_source(source: str, game: str, max_steps: int = 4000) -> str:
+def standalone_source(source: str, game: str, max_steps: int = 27000,
+                      sticky: float = 0.25) -> str:
     """The policy ``source`` with a ``__main__`` block that plays one episode of ``game``."""
     spec = games.get_game(game)
     helpers = [games.object_dict, games.present, games.settle_motion, spec.observe]
@@ -61,6 +63,7 @@ def standalone_source(source: str, game: str, max_steps: int = 4000) -> str:
     fire_life = ('    if not done and info.get("lives", lives) < lives:\n'
                  + textwrap.indent(_FIRE, "        ")) if spec.fire_on_life_start else ""
     main = _MAIN.format(helpers=text, env_id=spec.env_id, fire_start=fire_start,
-                        fire_life=fire_life, max_steps=max_steps, observe=spec.observe.__name__)
+                        fire_life=fire_life, max_steps=max_steps, observe=spec.observe.__name__,
+                        sticky=float(sticky))
     return (_without_main(source) + '\n\n\nif __name__ == "__main__":\n'
             + textwrap.indent(main, "    "))

@@ -1,4 +1,9 @@
-"""The three Atari games: how OCAtari objects become the observation dict, and the game facts.
+"""Atari games: how OCAtari objects become the observation dict, and the game facts.
+
+Pong, Breakout and Space Invaders have hand-made observations and documents; every other game
+OCAtari supports in RAM mode is *generic* (:func:`generic_game`): its observation lists each
+object category as ``Name`` (the first object) and ``Name0``, ``Name1``, ... (all of them), and
+its document is built from OCAtari's object classes and the ALE's action meanings.
 
 Every fact in the ``doc`` texts below was checked against the emulator (ALE 0.12, OCAtari 2.2.1,
 RAM mode, frameskip 4) by ``experiments/atari_actions.py`` and ``tests/envs/test_atari_games.py``.
@@ -7,6 +12,7 @@ The same texts are the designer's (and an LLM's) description of each game.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable
 
 
@@ -134,8 +140,94 @@ GAMES = {
 """The supported games by command-line name."""
 
 
+def observe_generic(objects, info: dict) -> dict:
+    """Any game: each category as ``Name`` (its first object) and ``Name0``, ``Name1``, ...
+
+    ``lives`` is added when the ALE reports it.
+    """
+    obs, counts = {}, {}
+    for obj in present(objects):
+        item = object_dict(obj)
+        index = counts.get(obj.category, 0)
+        counts[obj.category] = index + 1
+        if index == 0:
+            obs[obj.category] = item
+        obs[f"{obj.category}{index}"] = dict(item)
+    if "lives" in info:
+        obs["lives"] = int(info["lives"])
+    return obs
+
+
+def ocatari_games() -> tuple[str, ...]:
+    """Games OCAtari extracts objects for in RAM mode (those with a module in ``ocatari.ram``)."""
+    import importlib.util
+
+    from ocatari.core import AVAILABLE_GAMES
+
+    return tuple(g for g in AVAILABLE_GAMES
+                 if importlib.util.find_spec(f"ocatari.ram.{g.lower()}") is not None)
+
+
+def object_classes(name: str) -> dict[str, tuple[int, str]]:
+    """``{category: (maximum count, OCAtari's description)}`` of a game's non-HUD objects."""
+    import importlib
+    import inspect
+
+    module = importlib.import_module(f"ocatari.ram.{name.lower()}")
+    out = {}
+    for category, count in getattr(module, "MAX_NB_OBJECTS", {}).items():
+        cls = getattr(module, category, None)
+        own = cls.__dict__.get("__doc__") if cls is not None else None  # not the parent's
+        doc = " ".join(inspect.cleandoc(own or "").split(":ivar")[0].split())
+        out[category] = (int(count), doc)
+    return out
+
+
+@lru_cache(maxsize=None)
+def action_meanings(name: str) -> tuple[str, ...]:
+    """The ALE's meanings of a game's minimal action set (builds the emulator once)."""
+    import ale_py
+    import gymnasium
+
+    gymnasium.register_envs(ale_py)
+    env = gymnasium.make(f"ALE/{name}-v5", full_action_space=False)
+    try:
+        return tuple(env.unwrapped.get_action_meanings())
+    finally:
+        env.close()
+
+
+def generic_doc(name: str, meanings: tuple[str, ...]) -> str:
+    """The facts of a generic game: objects, fields, actions, and what is not known."""
+    lines = [f"{name} (ALE/{name}-v5), objects as OCAtari extracts them from the RAM. obs is a "
+             "dict: for every object category present, obs[NAME] is its first object and "
+             "obs[NAME0], obs[NAME1], ... are all of them, each {x, y, w, h, dx, dy} (x, y the "
+             "top-left corner in pixels of the 160x210 screen, y grows DOWNWARD; dx, dy the "
+             "movement since the previous step, 0 on the step an object appears); a key is "
+             "absent while no such object is visible; obs['lives'] is the lives left when the "
+             "game has lives. Object categories (at most how many at once):"]
+    for category, (count, doc) in object_classes(name).items():
+        lines.append(f"- {category} (up to {count})" + (f": {doc}" if doc else ""))
+    lines.append("Actions (the ALE's minimal action set): "
+                 + ", ".join(f"{i} {m}" for i, m in enumerate(meanings)) + ".")
+    lines.append("Which object you control and what scores are not checked for this game: "
+                 "find out from the score.")
+    return "\n".join(lines)
+
+
+@lru_cache(maxsize=None)
+def generic_game(name: str) -> Game:
+    """The generic :class:`Game` for an OCAtari game without a hand-made observation."""
+    meanings = action_meanings(name)
+    return Game(name, f"ALE/{name}-v5", len(meanings), False, observe_generic,
+                generic_doc(name, meanings))
+
+
 def get_game(name: str) -> Game:
-    """The game called ``name``; raises ValueError naming the choices otherwise."""
-    if name not in GAMES:
-        raise ValueError(f"unknown Atari game {name!r}; choose one of {', '.join(GAMES)}")
-    return GAMES[name]
+    """The game called ``name`` (hand-made or generic); raises ValueError naming the choices."""
+    if name in GAMES:
+        return GAMES[name]
+    if name in ocatari_games():
+        return generic_game(name)
+    raise ValueError(f"unknown Atari game {name!r}; choose one of {', '.join(GAMES)} or another "
+                     f"OCAtari game: {', '.join(g for g in ocatari_games() if g not in GAMES)}")

@@ -15,14 +15,36 @@ from envs.api import EpisodeResult, ProgramError
 from envs.atari.games import get_game, settle_motion
 
 FIRE = 1
-"""The FIRE action in every supported game's minimal action set."""
+"""The FIRE action in the minimal action set of the games the harness presses it for."""
+
+STICKY = 0.25
+"""The ALE's standard repeat-action probability (Machado et al., 2018; ALE v5)."""
+MAX_FRAMES = 108_000
+"""Emulator frames after which an episode is truncated (ALE v5): 27,000 agent steps."""
+FRAMESKIP = 4
+"""Emulator frames per agent step."""
+MAX_STEPS = MAX_FRAMES // FRAMESKIP
+"""Agent steps of a standard-protocol episode."""
+
+
+def protocol(sticky: float, max_steps: int) -> dict:
+    """The evaluation protocol of a run, as recorded in its summary."""
+    return {"sticky_actions": float(sticky), "frameskip": FRAMESKIP, "full_action_space": False,
+            "max_agent_steps": int(max_steps), "max_frames": MAX_FRAMES,
+            "standard": float(sticky) == STICKY and int(max_steps) >= MAX_STEPS,
+            "reference": "Machado et al. 2018 / ALE v5: sticky actions 0.25, minimal action "
+                         "set, frameskip 4, episodes up to 108,000 frames"}
 
 _ENVS: dict = {}
 """Environments of this process by (game, sticky): construction takes about a second."""
 
 
 def make_env(game: str, sticky: float = 0.0):
-    """The process's OCAtari environment for ``game`` (RAM mode, frameskip 4), built once."""
+    """The process's OCAtari environment for ``game``, built once.
+
+    RAM mode, frameskip 4, the minimal action set and at most 108,000 frames per episode, as the
+    ALE's v5 environments define; ``sticky`` is the repeat-action probability.
+    """
     key = (game, float(sticky))
     if key not in _ENVS:
         import ale_py
@@ -31,8 +53,9 @@ def make_env(game: str, sticky: float = 0.0):
 
         gymnasium.register_envs(ale_py)
         _ENVS[key] = OCAtari(get_game(game).env_id, mode="ram", hud=False, render_mode=None,
-                             create_buffer_stacks=[], frameskip=4,
-                             repeat_action_probability=float(sticky), obs_type="ram")
+                             create_buffer_stacks=[], frameskip=FRAMESKIP,
+                             repeat_action_probability=float(sticky), obs_type="ram",
+                             full_action_space=False, max_num_frames_per_episode=MAX_FRAMES)
     return _ENVS[key]
 
 
@@ -61,11 +84,12 @@ def run_episode(env_module, policy_module, *, seed: int, game: str, max_steps: i
         env_module: unused (Atari games are fixed); accepted for the domain protocol.
         policy_module: the executed policy program; must define ``act(obs) -> int``.
         seed: seeds the emulator, and ``random`` and ``numpy.random`` for the program.
-        game: "Pong", "Breakout" or "SpaceInvaders".
+        game: "Pong", "Breakout", "SpaceInvaders" or another OCAtari game (generic).
         max_steps: agent steps (each 4 frames) before the episode is cut.
         trace: if True, ``EpisodeResult.trace`` lists ``(step, action, reward)`` for every step
             with a non-zero reward, and the final ``lives``.
-        sticky: probability that the emulator repeats the previous action (0.0 or 0.25).
+        sticky: probability that the emulator repeats the previous action (the standard
+            protocol's 0.25, or 0.0 for the paper's deterministic setting).
         stop_score: end the episode early once the score reaches this value.
 
     Returns:

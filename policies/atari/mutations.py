@@ -64,7 +64,7 @@ def _is_choice_literal(node) -> bool:
                                          and _is_number_constant(node.operand))
 
 
-NUMBER_CALLS = frozenset({"value", "land", "nearest", "clamp"})
+NUMBER_CALLS = frozenset({"value", "land", "nearest", "clamp", "offset", "dodge", "column"})
 """Helper functions of the starters whose calls are numbers (sub-expressions to replace)."""
 
 
@@ -280,13 +280,95 @@ def insert_branch(function, rng, objects, primitives=(), strength=1.0) -> str | 
     return f"{function.name}: inserted `{ast.unparse(branch).splitlines()[0]} ...`"
 
 
+def _operand_key(node) -> str:
+    return ast.dump(node)
+
+
+def matched_margin(function, rng, objects, primitives=(), strength=1.0) -> str | None:
+    """A matched edit of two comparisons that share both operands (``a > b`` and ``a < b``):
+    widen (or narrow) the band between them by ``c`` on each side, or shift both by ``c``.
+
+    One edit opens a dead zone or moves a target, which two independent mutations would have to
+    find together (each alone makes the policy worse).
+    """
+    compares = [n for n in ast.walk(function) if isinstance(n, ast.Compare)
+                and len(n.ops) == 1 and type(n.ops[0]) in _FLIP]
+    pairs = []
+    for i, first in enumerate(compares):
+        for second in compares[i + 1:]:
+            same = (_operand_key(first.left) == _operand_key(second.left)
+                    and _operand_key(first.comparators[0]) == _operand_key(second.comparators[0]))
+            if same and isinstance(first.ops[0], (ast.Gt, ast.GtE)) != isinstance(
+                    second.ops[0], (ast.Gt, ast.GtE)):
+                pairs.append((first, second))
+    if not pairs:
+        return None
+    first, second = pairs[int(rng.integers(len(pairs)))]
+    size = int(round(abs(rng.normal(0.0, 3.0 * strength)))) or 1
+    widen = rng.random() < 0.7
+    for node in (first, second):
+        upward = isinstance(node.ops[0], (ast.Gt, ast.GtE))  # left > right: raise right
+        sign = (1 if upward else -1) if widen else 1
+        shift = size * sign
+        node.comparators[0] = ast.BinOp(node.comparators[0], ast.Add() if shift > 0
+                                        else ast.Sub(), ast.Constant(abs(shift)))
+    kind = "band widened" if widen else "both thresholds shifted"
+    return f"{function.name}: matched edit, {kind} by {size}: {ast.unparse(first)} / " \
+        f"{ast.unparse(second)}"
+
+
+def lead_motion(function, rng, objects, primitives=(), strength=1.0) -> str | None:
+    """Replace a look-up ``value(obs, N, "x")`` (or "y") by ``value(obs, N, "x") +
+    value(obs, N, "dx") * c``: where the object will be ``c`` steps ahead."""
+    lookups = [n for n in ast.walk(function) if _is_value_call(n)
+               and isinstance(n.args[2], ast.Constant) and n.args[2].value in ("x", "y")]
+    if not lookups:
+        return None
+    old = lookups[int(rng.integers(len(lookups)))]
+    steps = round(float(rng.choice([0.5, 1.0, 1.5, 2.0, 3.0])) * (1 if rng.random() < 0.8 else -1),
+                  2)
+    speed = _value(old.args[1].value, "d" + old.args[2].value)
+    new = ast.BinOp(copy.deepcopy(old), ast.Add(), ast.BinOp(speed, ast.Mult(),
+                                                              ast.Constant(steps)))
+    _replace(function, old, new)
+    return f"{function.name}: {ast.unparse(old)} -> {ast.unparse(new)}"
+
+
 OPERATORS = (perturb_constant, replace_subtree, insert_primitive, add_offset, flip_comparison,
-             insert_branch)
-WEIGHTS = np.array([0.32, 0.22, 0.1, 0.14, 0.07, 0.15])
+             insert_branch, matched_margin, lead_motion)
+WEIGHTS = np.array([0.28, 0.17, 0.1, 0.12, 0.05, 0.12, 0.1, 0.06])
 
 
 def _size_ok(tree: ast.Module) -> bool:
     return all(sum(1 for _ in ast.walk(f)) <= MAX_NODES for f in trainable_functions(tree))
+
+
+def apply_macro(source: str, rng: np.random.Generator, macros: dict) -> tuple[str, str]:
+    """A macro mutation: one trainable function replaced by a whole typed-primitive version.
+
+    ``macros`` maps a trainable function's name to function sources (decorated ``@trainable``,
+    same signature) built from the game's primitives; one of them replaces the program's
+    function of that name, unless the program already holds it.
+
+    Raises:
+        ValueError: if no macro fits a trainable function of the program, or all are in place.
+    """
+    tree = ast.parse(source)
+    functions = {f.name: f for f in trainable_functions(tree)}
+    options = [(name, text) for name, texts in sorted(macros.items()) if name in functions
+               for text in texts
+               if ast.dump(ast.parse(text).body[0]) != ast.dump(functions[name])]
+    if not options:
+        raise ValueError("no macro applies to this program")
+    name, text = options[int(rng.integers(len(options)))]
+    tree.body[tree.body.index(functions[name])] = ast.parse(text).body[0]
+    return ast.unparse(ast.fix_missing_locations(tree)), f"{name}: macro `{_first_line(text)}`"
+
+
+def _first_line(text: str) -> str:
+    body = ast.parse(text).body[0].body
+    start = 1 if isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) else 0
+    return ast.unparse(body[start]).splitlines()[0] if len(body) > start else ""
 
 
 def mutate_policy(source: str, rng: np.random.Generator, objects: tuple[str, ...] = (),

@@ -18,7 +18,11 @@ def call(argv):
 
 
 @pytest.mark.parametrize("argv,message", [
-    (["--game", "Tetris"], "unknown game 'Tetris'; choose one of Pong, Breakout, SpaceInvaders"),
+    (["--game", "Tetris"], "unknown Atari game 'Tetris'; choose one of Pong, Breakout, "
+     "SpaceInvaders or another OCAtari game: Adventure, AirRaid"),
+    (["--game", "Adventure"], "no feedback stages for game 'Adventure'"),
+    (["--game", "Pong", "--sticky", "1.5"], "sticky must be in [0, 1)"),
+    (["--game", "Pong", "--feedback", "vibes"], "unknown feedback 'vibes'"),
     (["--game", "Pong", "--designer", "llm"], "the llm designer needs --model NAME"),
     (["--game", "Pong", "--designer", "llm", "--model", "m", "--replay", "/nonexistent.jsonl"],
      "--replay /nonexistent.jsonl: no such transcript file"),
@@ -47,5 +51,6 @@ def test_console_entry_point_exits_2_for_an_unknown_game(tmp_path):
     if "Traceback" in done.stderr and "coevolve/commands/atari.py" not in done.stderr:
         pytest.fail("the coevolve CLI does not start: " + done.stderr.splitlines()[-1])
     assert done.returncode == 2
-    assert done.stderr.strip() == ("coevolve: unknown game 'Tetris'; choose one of Pong, "
-                                   "Breakout, SpaceInvaders")
+    assert done.stderr.strip().startswith("coevolve: unknown Atari game 'Tetris'; choose one of "
+                                          "Pong, Breakout, SpaceInvaders or another OCAtari game")
+    assert len(done.stderr.strip().splitlines()) == 1

@@ -1,5 +1,7 @@
 """``coevolve atari --designer llm`` over real HTTP, then ``--replay`` of its transcript offline.
 
+Deterministic episodes (``--sticky 0``): one short episode then measures the change itself.
+
 The scripted model answers the first request of the run with a syntax error and the repair
 request with a better Pong ``select_action`` (it aims the paddle's centre, not its top edge,
 at the predicted ball, with a dead band).
@@ -35,7 +37,8 @@ def atari(out, env, *extra):
     return subprocess.run(
         [sys.executable, "-m", "coevolve", "atari", "--game", "Pong", "--designer", "llm",
          "--iterations", "1", "--episodes", "1", "--candidates", "1", "--max-steps", "1000",
-         "--screen-steps", "1000", "--horizon", "40", "--out", str(out), *extra],
+         "--screen-steps", "1000", "--horizon", "40", "--sticky", "0", "--test-episodes", "1",
+         "--out", str(out), *extra],
         env=env, capture_output=True, text=True, timeout=240)
 
 

@@ -60,3 +60,24 @@ def test_stalled_iterations_count_since_the_last_rise():
     assert stalled_iterations(history(-3.0, 2.0)) == 0
     assert stalled_iterations(history(-3.0, 2.0, 2.0, 2.0)) == 2
     assert stalled_iterations(history(5.0, 5.0)) == 1
+
+
+def test_known_programs_are_not_proposed_again():
+    from coevolve.atari.optimizers import program_key
+
+    first = propose(5)
+    known = frozenset(program_key(c.source) for c in first)
+    optimizer = make_optimizer("offline", "Pong", 6)
+    again = optimizer.propose(template_source("Pong"), "trace", staged_feedback("Pong", -5),
+                              np.random.default_rng(5), (), 0, known)
+    assert again and not {program_key(c.source) for c in again} & known
+
+
+def test_a_stalled_search_restarts_from_elites_and_uses_macros():
+    elite = propose(1)[0].source
+    optimizer = OfflineOptimizer(game="Breakout", candidates=24)
+    notes = [c.note for c in optimizer.propose(template_source("Breakout"), "t",
+                                               staged_feedback("Breakout", 5),
+                                               np.random.default_rng(0), [elite], stalled=3)]
+    assert any("restart from an elite" in n for n in notes)
+    assert any("macro" in n for n in notes)

@@ -14,14 +14,14 @@ from policies.atari import template_source
 def test_standalone_score_equals_the_harness_score(game, tmp_path):
     source = template_source(game)
     script = tmp_path / "policy.py"
-    script.write_text(standalone_source(source, game, max_steps=300))
+    script.write_text(standalone_source(source, game, max_steps=300, sticky=0.25))
     done = subprocess.run([sys.executable, "-I", str(script)], capture_output=True, text=True,
                           timeout=120, cwd=tmp_path,
                           env={"SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"})
     assert done.returncode == 0, done.stderr
     module = types.ModuleType("policy_program")
     exec(compile(source, "policy_program.py", "exec"), module.__dict__)
-    expected = run_episode(None, module, seed=0, game=game, max_steps=300)
+    expected = run_episode(None, module, seed=0, game=game, max_steps=300, sticky=0.25)
     assert done.stdout == f"score {expected.ret:g} in {expected.steps} steps\n"
 
 

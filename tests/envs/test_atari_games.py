@@ -122,3 +122,30 @@ def test_motion_is_zero_on_the_step_an_object_appears():
     env = make_env("Pong")
     _, info = env.reset(seed=0)
     assert observe("Pong", env, info)["Player"]["dx"] == 140  # what OCAtari alone reports
+
+
+def test_any_ocatari_game_is_generic_with_indexed_objects_and_ale_actions():
+    from envs.atari.games import get_game, ocatari_games
+
+    assert {"Freeway", "Boxing", "Asterix", "Pong"} <= set(ocatari_games())
+    freeway = get_game("Freeway")
+    assert freeway.n_actions == 3 and "0 NOOP, 1 UP, 2 DOWN" in freeway.doc
+    assert "Chicken (up to 2): The player figure" in freeway.doc
+    env = make_env("Freeway")
+    _, info = env.reset(seed=0)
+    obs = freeway.observe(env.objects, info)
+    assert obs["Chicken"] == obs["Chicken0"] and "Car9" in obs and "Car" in obs
+    assert all(set(v) == {"x", "y", "w", "h", "dx", "dy"} for v in obs.values()
+               if isinstance(v, dict))
+    result = run_episode(None, policy(lambda obs: 1), seed=0, game="Freeway", max_steps=300,
+                         sticky=0.25)
+    assert result.error is None and result.ret >= 1 and result.steps == 300  # UP crosses
+
+
+def test_environments_follow_the_v5_protocol():
+    env = make_env("Pong", 0.25)
+    ale = env._env.unwrapped.ale
+    assert ale.getFloat("repeat_action_probability") == 0.25
+    assert ale.getInt("max_num_frames_per_episode") == 108000
+    assert env._env.unwrapped.get_action_meanings() == ["NOOP", "FIRE", "RIGHT", "LEFT",
+                                                         "RIGHTFIRE", "LEFTFIRE"]

@@ -1,5 +1,6 @@
 """GP operators over trainable functions: typed, confined to trainable code, seeded."""
 import ast
+import re
 
 import numpy as np
 import pytest
@@ -70,3 +71,49 @@ def test_crossover_takes_code_from_the_other_program():
 def test_program_without_trainable_functions_is_rejected():
     with pytest.raises(ValueError, match="no @trainable"):
         mutate_policy("def act(obs):\n    return 0\n", np.random.default_rng(0))
+
+
+def test_matched_margin_opens_a_dead_zone_in_one_edit():
+    from policies.atari.mutations import matched_margin
+
+    tree = ast.parse(template_source("Pong"))
+    function = functions(ast.unparse(tree))["select_action"]
+    note = None
+    for seed in range(20):  # widen (most draws) rather than shift
+        candidate = copy_function(function)
+        note = matched_margin(candidate, np.random.default_rng(seed), ())
+        if "widened" in note:
+            break
+    text = ast.unparse(candidate)
+    up = re.search(r"predicted_y < value\(obs, 'Player', 'y'\) - (\d+)", text)
+    down = re.search(r"predicted_y > value\(obs, 'Player', 'y'\) \+ (\d+)", text)
+    assert up and down and up.group(1) == down.group(1), text
+
+
+def test_lead_motion_adds_the_objects_velocity():
+    from policies.atari.mutations import lead_motion
+
+    function = functions(template_source("Pong"))["predict_ball_trajectory"]
+    note = lead_motion(function, np.random.default_rng(0), ())
+    assert "value(obs, 'Ball', 'dy') *" in ast.unparse(function), note
+
+
+def test_macros_replace_a_function_with_primitive_code_and_compile():
+    from policies.atari import game_macros
+    from policies.atari.mutations import apply_macro
+
+    for game in ("Pong", "Breakout", "SpaceInvaders"):
+        source = template_source(game)
+        for seed in range(4):
+            new, note = apply_macro(source, np.random.default_rng(seed), game_macros(game))
+            assert "macro" in note and new != source
+            compile(new, "policy", "exec")
+    macros = {"select_action": [ast.unparse(functions(template_source("Pong"))["select_action"])]}
+    with pytest.raises(ValueError, match="no macro applies"):
+        apply_macro(template_source("Pong"), np.random.default_rng(0), macros)
+
+
+def copy_function(function):
+    import copy
+
+    return copy.deepcopy(function)

@@ -49,3 +49,19 @@ def test_template_plays_an_episode(game, steps):
 
 def test_seed_policy_is_the_pong_template():
     assert SEED_POLICY == template_source("Pong")
+
+
+@pytest.mark.parametrize("game", ["Freeway", "Boxing", "Asterix"])
+def test_generic_template_and_macros_for_any_ocatari_game(game):
+    from policies.atari import game_macros, game_primitives
+
+    source = template_source(game)
+    assert validate_source(source, POLICY_REQUIRED, ALLOWED_IMPORTS) == []
+    assert trainable_names(source) == ["choose_action"]
+    result = run_episode(None, load(source), seed=0, game=game, max_steps=200, sticky=0.25)
+    assert result.error is None and result.steps == 200
+    for text in game_macros(game)["choose_action"]:
+        macro = load(source.replace(source[source.index("@trainable\ndef choose_action"):
+                                           source.index("def act")], text + "\n\n"))
+        assert run_episode(None, macro, seed=0, game=game, max_steps=50).error is None
+    assert game_primitives(game)

@@ -54,3 +54,54 @@ def nearest(obs, prefix, key, x):
 def clamp(number, low, high):
     """``number`` limited to ``[low, high]``."""
     return max(low, min(high, number))
+
+
+def offset(obs, prefix, key, name):
+    """``key`` of the ``prefix`` object (``prefix`` itself or ``prefix`` + index) nearest to
+    object ``name``, minus that of ``name``; 0 when either is missing."""
+    if name not in obs:
+        return 0
+    me = obs[name]
+    items = [item for key_, item in obs.items() if isinstance(item, dict) and key_ != name
+             and (key_ == prefix or (key_.startswith(prefix) and key_[len(prefix):].isdigit()))]
+    if not items:
+        return 0
+    other = min(items, key=lambda item: abs(item["x"] - me["x"]) + abs(item["y"] - me["y"]))
+    return other[key] - me[key]
+
+
+def dodge(obs, x, width, height):
+    """Which way the cannon at ``x`` steps from a falling shot ("Bullet<i>" with dy > 0) within
+    ``width`` px horizontally of its centre (x + 3) and ``height`` px above the cannon's row
+    (y 185): 1 right, -1 left, 0 when none threatens. Near a wall (x < 50 or x > 100) it steps
+    away from the wall."""
+    threats = [item for name, item in obs.items() if name.startswith("Bullet")
+               and isinstance(item, dict) and 0 < item["dy"] < 20
+               and abs(item["x"] - x - 3) <= width and -10 <= 185 - item["y"] <= height]
+    if not threats:
+        return 0
+    bomb = min(threats, key=lambda item: 185 - item["y"])
+    if x < 50:
+        return 1
+    if x > 100:
+        return -1
+    return 1 if bomb["x"] <= x else -1
+
+
+def column(obs, x, lead):
+    """The x of the alien column nearest ``x``, ``lead`` steps ahead of the aliens' march
+    (lowest alien of that column first, where its shot meets fewest shields), or ``x``
+    when no alien is left."""
+    aliens = [item for name, item in obs.items() if name.startswith("Alien")
+              and name[5:].isdigit()]
+    if not aliens:
+        return x
+    best = min(aliens, key=lambda item: (abs(item["x"] + item.get("dx", 0) * lead - x),
+                                         -item["y"]))
+    return best["x"] + best.get("dx", 0) * lead
+
+
+def shot_flying(obs):
+    """Whether one of your shots ("Bullet<i>" moving up, dy < 0) is in flight."""
+    return any(name.startswith("Bullet") and isinstance(item, dict) and item["dy"] < 0
+               for name, item in obs.items())
