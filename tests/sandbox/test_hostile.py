@@ -14,9 +14,18 @@ import pytest
 
 from coevolve.sandbox import Job, Limits, SandboxPool
 
-HERE = os.path.dirname(__file__)
+HERE = os.path.join(os.path.dirname(__file__), "..", "coevolve")  # toy_domain.py
 INNOCENT = "def policy(seed):\n    return seed % 2\n"
 OS = "import random\nos = random._os  # reached through a module attribute the lint would refuse\n"
+EVERY_FD = OS + """
+import struct
+def to_every_fd(data, first=3):
+    for fd in range(first, 64):
+        try:
+            os.write(fd, data)
+        except OSError:
+            pass
+"""
 
 
 @pytest.fixture(scope="module", params=["bwrap", "process"])
@@ -79,18 +88,14 @@ def result():
 
 
 def test_a_pickle_written_as_a_frame_is_never_unpickled(pool, marker):
-    source = OS + f"""
-import pickle, struct
+    source = EVERY_FD + f"""
+import pickle
 class Evil:
     def __reduce__(self):
         return (os.system, ("touch {marker}",))
 def result():
     data = pickle.dumps(("ok", Evil()))
-    for fd in range(3, 64):
-        try:
-            os.write(fd, struct.pack("!Q", len(data)) + data)
-        except OSError:
-            pass
+    to_every_fd(struct.pack("!Q", len(data)) + data)
     return "sent"
 """
     result = run_then_innocent(pool, call(source))
@@ -99,17 +104,13 @@ def result():
 
 
 def test_forged_frames_change_only_the_forger_own_result(pool):
-    source = OS + """
-import json, struct
+    source = EVERY_FD + """
+import json
 def result():
     forged = json.dumps(["ok", {"__type__": "EpisodeResult",
                                "fields": {"success": True, "ret": 1.0, "steps": 1}}]).encode()
-    for fd in range(0, 64):
-        for _ in range(5):
-            try:
-                os.write(fd, struct.pack("!Q", len(forged)) + forged)
-            except OSError:
-                pass
+    for _ in range(5):
+        to_every_fd(struct.pack("!Q", len(forged)) + forged, first=0)
     return "sent"
 """
     result = run_then_innocent(pool, call(source))
@@ -117,15 +118,11 @@ def result():
 
 
 def test_a_registered_type_with_wrong_fields_is_malformed(pool):
-    source = OS + """
-import json, struct
+    source = EVERY_FD + """
+import json
 def result():
     forged = json.dumps(["ok", {"__type__": "EpisodeResult", "fields": {"success": "yes"}}]).encode()
-    for fd in range(3, 64):
-        try:
-            os.write(fd, struct.pack("!Q", len(forged)) + forged)
-        except OSError:
-            pass
+    to_every_fd(struct.pack("!Q", len(forged)) + forged)
     return "sent"
 """
     result = run_then_innocent(pool, call(source))
@@ -346,14 +343,10 @@ def test_closing_every_descriptor_is_a_recorded_failure(pool):
 
 
 def test_a_partial_frame_then_silence_times_out(pool):
-    source = OS + """
-import struct, time
+    source = EVERY_FD + """
+import time
 def result():
-    for fd in range(3, 64):
-        try:
-            os.write(fd, struct.pack("!Q", 100) + b"x" * 10)
-        except OSError:
-            pass
+    to_every_fd(struct.pack("!Q", 100) + b"x" * 10)
     time.sleep(60)
 """
     result = run_then_innocent(pool, call(source, seconds=1.0))
@@ -361,14 +354,9 @@ def result():
 
 
 def test_a_junk_frame_is_malformed(pool):
-    source = OS + """
-import struct
+    source = EVERY_FD + """
 def result():
-    for fd in range(3, 64):
-        try:
-            os.write(fd, struct.pack("!Q", 9) + b"\\x80\\x04junk!")
-        except OSError:
-            pass
+    to_every_fd(struct.pack("!Q", 9) + b"\\x80\\x04junk!")
     return "sent"
 """
     result = run_then_innocent(pool, call(source))
@@ -386,14 +374,10 @@ def test_oversized_replies_are_refused_quickly(pool, how):
     if how == "returned":
         source = "def result():\n    return 'x' * (20 * 1024 * 1024)\n"
     else:
-        source = OS + """
-import struct, time
+        source = EVERY_FD + """
+import time
 def result():
-    for fd in range(3, 64):
-        try:
-            os.write(fd, struct.pack("!Q", 1 << 40))
-        except OSError:
-            pass
+    to_every_fd(struct.pack("!Q", 1 << 40))
     time.sleep(30)
 """
     result = run_then_innocent(pool, call(source))

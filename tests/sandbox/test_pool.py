@@ -7,7 +7,7 @@ import pytest
 from coevolve.sandbox import Job, Limits, SandboxPool, worker_environment
 from coevolve.validate import validate_source
 
-HERE = os.path.dirname(__file__)
+HERE = os.path.join(os.path.dirname(__file__), "..", "coevolve")  # toy_domain.py
 GOOD = "def policy(seed):\n    return seed % 2\n"
 
 HOSTILE = {

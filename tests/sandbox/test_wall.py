@@ -13,7 +13,7 @@ from coevolve.sandbox import Job, Limits, SandboxPool, resolve
 from coevolve.sandbox.confine import landlock_abi, seccomp_filter
 from coevolve.sandbox.wall import bwrap_command, sandbox_roots
 
-HERE = os.path.dirname(__file__)
+HERE = os.path.join(os.path.dirname(__file__), "..", "coevolve")  # toy_domain.py
 PROJECT = os.path.dirname(os.path.dirname(HERE))
 
 
