@@ -161,11 +161,14 @@ class Evaluator:
         """Cache key of a cell."""
         return (policy.sha256, env.sha256, self.episodes, self.seed)
 
-    def episode_job(self, policy: Program, env: Program, index: int, trace: bool = False) -> Job:
-        """The sandbox job of one episode."""
+    def episode_job(self, policy: Program, env: Program, index: int, trace: bool = False,
+                    fingerprint: bool = False) -> Job:
+        """The sandbox job of one episode (``fingerprint``: have it report its start)."""
         kwargs = {"seed": episode_seed(env.sha256, self.seed, index), **self.options}
         if trace:
             kwargs["trace"] = True
+        if fingerprint:
+            kwargs["fingerprint"] = True
         group = episode_group(("trace" if trace else "play", policy.sha256, env.sha256), index,
                               self.episodes)
         return Job(self.env_package, "run_episode", env.source, policy.source, kwargs,
@@ -197,7 +200,8 @@ class Evaluator:
         else:
             classes = {key: [[i] for i in range(self.episodes)] for key in missing}
         first = [(key, group[0]) for key in missing for group in classes[key]]
-        played = dict(zip(first, self._play(first, by_key, tick)))
+        shared = {(key, group[0]) for key in missing for group in classes[key] if len(group) > 1}
+        played = dict(zip(first, self._play(first, by_key, tick, shared)))
         rest = []
         for key in missing:
             for group in classes[key]:
@@ -215,9 +219,12 @@ class Evaluator:
             self.cache.put(key, aggregate(episodes, reused))
         return [self.cache.get(self.key(p, e)) for p, e in pairs]
 
-    def _play(self, episodes: list[tuple], by_key: dict, tick) -> list[EpisodeResult]:
-        """Play (cell key, episode index) pairs in the sandbox."""
-        jobs = [self.episode_job(*by_key[key], index) for key, index in episodes]
+    def _play(self, episodes: list[tuple], by_key: dict, tick,
+              fingerprinted: set = frozenset()) -> list[EpisodeResult]:
+        """Play (cell key, episode index) pairs in the sandbox; those in ``fingerprinted``
+        report their start."""
+        jobs = [self.episode_job(*by_key[key], index, fingerprint=(key, index) in fingerprinted)
+                for key, index in episodes]
         self.played += len(jobs)
         return [as_episode(r) for r in (self.executor.run(jobs, tick) if jobs else [])]
 

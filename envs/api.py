@@ -227,13 +227,14 @@ def is_generator(value: Any) -> bool:
 
 
 def _generator_state(generator) -> Any:
+    """A comparable (``==``) snapshot of one generator's state."""
     import random
     if isinstance(generator, random.Random):
         return generator.getstate()
     if hasattr(generator, "bit_generator"):
         return generator.bit_generator.state
-    state = generator.get_state()
-    return (state[0], state[1].tobytes(), *state[2:])
+    name, keys, position, gauss, cached = generator.get_state()
+    return name, keys.tobytes(), position, gauss, cached
 
 
 def generator_states(*generators) -> tuple:
@@ -241,8 +242,8 @@ def generator_states(*generators) -> tuple:
     import random
 
     import numpy as np
-    return (repr(random.getstate()), repr(_generator_state(np.random.mtrand._rand)),
-            *(repr(_generator_state(g)) for g in generators if g is not None))
+    return (random.getstate(), _generator_state(np.random.mtrand._rand),
+            *(_generator_state(g) for g in generators if g is not None))
 
 
 class ProgramError(Exception):

@@ -78,7 +78,8 @@ def start_states(env_module, *, seeds, **_options) -> list:
 
 
 def run_episode(env_module, policy_module, *, seed: int, trace: bool = False,
-                max_steps: int | None = None, **options) -> EpisodeResult:
+                max_steps: int | None = None, fingerprint: bool = False,
+                **options) -> EpisodeResult:
     """Play ``policy_module.policy`` in ``env_module.CustomEnv`` for one seeded episode.
 
     Seeds ``random`` and ``numpy.random`` and resets (with ``seed=`` if reset takes it), then loops
@@ -101,7 +102,8 @@ def run_episode(env_module, policy_module, *, seed: int, trace: bool = False,
     except ProgramError as exc:
         return EpisodeResult(False, 0.0, 0, error=str(exc))
     first = obs
-    start, drawn = start_state(env), generator_states(*_generators(env))
+    start = start_state(env) if fingerprint else None  # a few ms: only when asked
+    drawn = generator_states(*_generators(env))
     limit = int(max_steps if max_steps is not None else obs["max_steps"])
     started = time.perf_counter()
     positions, actions, rejected = [tuple(obs["agent_pos"])], [None], 0
