@@ -8,7 +8,7 @@ An executor is anything with ``run(jobs, progress) -> list[JobResult]`` (results
 - ``ray``: :class:`coevolve.executors.ray.RayExecutor`, the same sandboxed workers inside Ray
   actors, on a local Ray instance or a cluster (``pip install 'coevolve[ray]'``).
 
-Both run every program in a ``coevolve._worker`` process with the same time and memory limits
+Both run every program in a ``coevolve.sandbox`` worker with the same wall, time and memory limits
 and scrubbed environment, so the same jobs give the same episodes on either.
 """
 from __future__ import annotations

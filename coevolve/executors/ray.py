@@ -1,8 +1,9 @@
 """Evaluation on Ray: sandboxed workers inside Ray actors, on one machine or a cluster.
 
 Each actor holds a one-worker :class:`~coevolve.sandbox.SandboxPool`, so every program still runs
-in a ``coevolve._worker`` process with the pool's time and memory limits and scrubbed
-environment, and a hostile program is contained exactly as on the local pool. Jobs travel as
+behind the same wall (bubblewrap or the process fallback, resolved on the actor's node) with
+the pool's time and memory limits and scrubbed environment, and a hostile program is contained
+exactly as on the local pool. Jobs travel as
 tasks of (policy, environment, chunk of episodes) (:mod:`coevolve.executors.tasks`).
 
 A task whose actor is lost (its process or node died) or that outlives the sum of its jobs'
