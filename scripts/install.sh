@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 # it works). Installed here as root with apt; otherwise coevolve warns and falls back.
 if ! command -v bwrap >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    apt-get update -qq >/dev/null && apt-get install -y -qq bubblewrap >/dev/null
+    { apt-get update -qq >/dev/null && apt-get install -y -qq bubblewrap >/dev/null; } ||
+      echo "install.sh: could not install bubblewrap with apt; runs fall back to --sandbox process" >&2
   else
     echo "install.sh: bubblewrap (bwrap) is not installed; install it (e.g. sudo apt-get install bubblewrap)" \
          "for the full sandbox, or runs fall back to --sandbox process with a warning" >&2
