@@ -77,6 +77,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--no-ray", action="store_true", help="skip the Ray run")
     parser.add_argument("--sandbox", default="auto", choices=("auto", "bwrap", "process"),
                         help="the wall around the programs (default: auto)")
+    parser.add_argument("--no-reuse", dest="reuse", action="store_false",
+                        help="the sandbox runs play every episode without fingerprinting starts")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
@@ -86,7 +88,7 @@ def main(args) -> int:
         raise UserInputError("--episodes, --workers and --repeat must be positive")
     load_before = os.getloadavg()[0]
     runs, notes = bench(args.domain, args.episodes, args.workers, args.repeat,
-                        ray=not args.no_ray, sandbox=args.sandbox)
+                        ray=not args.no_ray, sandbox=args.sandbox, reuse=args.reuse)
     load_after = os.getloadavg()[0]
     if args.json:
         print(json.dumps({"domain": args.domain, "load_average": [load_before, load_after],
@@ -107,7 +109,8 @@ def main(args) -> int:
 
 
 def bench(domain_name: str, episodes: int, workers: int, repeat: int = 1,
-          ray: bool = True, sandbox: str = "auto") -> tuple[list[Measurement], list[str]]:
+          ray: bool = True, sandbox: str = "auto",
+          reuse: bool = True) -> tuple[list[Measurement], list[str]]:
     """All four measurements (three without Ray) and notes about the run.
 
     The modes take turns, ``repeat`` rounds of one run each, so that a burst of load from
@@ -145,7 +148,7 @@ def bench(domain_name: str, episodes: int, workers: int, repeat: int = 1,
                     per_episode(executors[0][2], domain, env, policy, episodes)]
             for mode, n, executor in executors:
                 measurement, cells[mode, n] = through(executor, mode, n, domain, env, policy,
-                                                      episodes)
+                                                      episodes, reuse)
                 runs.append(measurement)
             for m in runs:
                 if (m.mode, m.workers) not in best or m.seconds < best[m.mode, m.workers].seconds:
@@ -173,9 +176,12 @@ def in_process(domain, env: Program, policy: Program, episodes: int) -> Measurem
 
 
 def through(executor, mode: str, workers: int, domain, env: Program, policy: Program,
-            episodes: int):
-    """The episodes through the evaluator (fresh cache) on ``executor``: measurement, cell."""
-    evaluator = Evaluator(domain.env_package, executor, episodes, seed=0)
+            episodes: int, reuse: bool = True):
+    """The episodes through the evaluator (fresh cache) on ``executor``: measurement, cell.
+
+    With ``reuse`` the evaluator first fingerprints every episode's start (one pass over the
+    seeds' resets), as a run does."""
+    evaluator = Evaluator(domain.env_package, executor, episodes, seed=0, reuse=reuse)
     start = time.perf_counter()
     cell = evaluator.evaluate([(policy, env)])[0]
     seconds = time.perf_counter() - start

@@ -235,16 +235,24 @@ class Evaluator:
                 and result.start == self._starts[env_sha][index])
 
     def _fetch_starts(self, envs: Sequence[Program]) -> None:
-        """The start fingerprints of every episode of each new environment (one job each)."""
+        """The start fingerprints of every episode of each new environment, in
+        PROCESSES_PER_CELL jobs per environment (they spread over the workers)."""
         new = list({env.sha256: env for env in envs if env.sha256 not in self._starts}.values())
+        per_job = -(-self.episodes // PROCESSES_PER_CELL)
+        chunks = [(env, range(start, min(start + per_job, self.episodes)))
+                  for env in new for start in range(0, self.episodes, per_job)]
         jobs = [Job(self.env_package, "start_states", env.source, None,
-                    {"seeds": [episode_seed(env.sha256, self.seed, i) for i in range(self.episodes)],
-                     **self.options}, self.episode_seconds) for env in new]
-        for env, result in zip(new, self.executor.run(jobs) if jobs else []):
+                    {"seeds": [episode_seed(env.sha256, self.seed, i) for i in indices],
+                     **self.options}, self.episode_seconds) for env, indices in chunks]
+        results = self.executor.run(jobs) if jobs else []
+        for env in new:
+            self._starts[env.sha256] = [None] * self.episodes
+        for (env, indices), result in zip(chunks, results):
             value = result.value if result.error is None else None
-            valid = (isinstance(value, list) and len(value) == self.episodes
-                     and all(v is None or isinstance(v, str) for v in value))
-            self._starts[env.sha256] = value if valid else [None] * self.episodes
+            if (isinstance(value, list) and len(value) == len(indices)
+                    and all(v is None or isinstance(v, str) for v in value)):
+                for i, start in zip(indices, value):
+                    self._starts[env.sha256][i] = start
 
     def _classes(self, env: Program) -> list[list[int]]:
         """Episode indices grouped by start fingerprint, in order; unknown starts alone."""
