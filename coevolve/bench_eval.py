@@ -122,7 +122,7 @@ def bench(domain_name: str, episodes: int, workers: int, repeat: int = 1,
     domain = get_domain(domain_name)
     env = domain.seed_env()
     policy = Program("policy", domain.name, TRIVIAL_POLICIES[domain.name], origin=Origin("bench"))
-    limits = Limits(seconds=domain.envs.DEFAULT_MAX_SECONDS, sandbox=sandbox)
+    limits = Limits(seconds=domain.default_max_seconds, sandbox=sandbox)
     preload = (domain.env_package,)
     notes = []
     with contextlib.ExitStack() as stack:

@@ -36,6 +36,37 @@ class Domain:
         """The policy package (imported on first use)."""
         return importlib.import_module(self.policy_package)
 
+    # -- the contract's fields, read in one place (optional ones with their defaults) --------
+    @property
+    def default_max_seconds(self) -> float:
+        """Generous wall-clock limit of one episode."""
+        return self.envs.DEFAULT_MAX_SECONDS
+
+    @property
+    def difficulty_measure(self) -> str | None:
+        """The LevelCheck measure that breaks ties between environment candidates."""
+        return getattr(self.envs, "DIFFICULTY_MEASURE", None)
+
+    @property
+    def probe_steps(self) -> int | None:
+        """Steps of the short episode a policy candidate plays before it is accepted."""
+        return getattr(self.envs, "PROBE_STEPS", None)
+
+    @property
+    def run_defaults(self) -> dict:
+        """RunConfig fields a run of this domain uses unless given on the command line."""
+        return dict(getattr(self.envs, "RUN_DEFAULTS", {}))
+
+    @property
+    def draws_levels(self) -> bool:
+        """Whether the domain can draw a seeded level as text (``draw_level``)."""
+        return hasattr(self.envs, "draw_level")
+
+    def format_trace(self, trace) -> str:
+        """An episode trace as text for a designer ("" if the domain has no formatter)."""
+        formatter = getattr(self.envs, "format_trace", None)
+        return formatter(trace) if formatter and trace else ""
+
     def validate(self, program: Program) -> list[str]:
         """Static reasons why ``program`` breaks this domain's contract (empty: it passes)."""
         required = self.envs.ENV_REQUIRED if program.kind == "env" else self.envs.POLICY_REQUIRED

@@ -84,7 +84,7 @@ def choose_environment(state: RunState, t: int, weights: np.ndarray):
         chunk = cells[n * len(support):(n + 1) * len(support)]
         c["mixture_success"] = sum(weights[i] * cell.success_rate for i, cell in zip(support, chunk))
         c["mixture_return"] = sum(weights[i] * cell.mean_return for i, cell in zip(support, chunk))
-    difficulty = getattr(state.domain.envs, "DIFFICULTY_MEASURE", None)
+    difficulty = state.domain.difficulty_measure
     chosen = min(accepted, key=lambda c: env_preference(c, difficulty))
     chosen["status"] = "chosen"
     return chosen, candidates

@@ -185,13 +185,12 @@ class RunState:
         index = failed[0] if failed else 0
         episode = episodes[index]
         seed = self.evaluator.episode_job(policy, env, index).kwargs["seed"]
-        formatter = getattr(self.domain.envs, "format_trace", None)
-        body = formatter(episode.trace) if formatter and episode.trace else ""
+        body = self.domain.format_trace(episode.trace)
         return seed, f"episode {index} (seed {seed}): error={episode.error}\n{body}".strip()
 
     def draw_level(self, policy: Program, env: Program, seed: int) -> str:
         """The seeded level drawn as text with the policy's path ("" if the domain cannot)."""
-        if not hasattr(self.domain.envs, "draw_level"):
+        if not self.domain.draws_levels:
             return ""
         [result] = self.pool.run([Job(self.domain.env_package, "draw_level", env.source,
                                       policy.source, {"seed": seed})])
@@ -257,7 +256,7 @@ class RunState:
                                      f"{cell.first_error}")
                 continue
             job = self.evaluator.episode_job(program, env, 0)
-            steps = getattr(self.domain.envs, "PROBE_STEPS", None)
+            steps = self.domain.probe_steps
             if steps:
                 job = Job(job.module, job.function, job.env_source, job.policy_source,
                           {**job.kwargs, "max_steps": steps}, job.seconds)
@@ -396,7 +395,7 @@ def _check_entry(result) -> dict:
 def executor_for(config: RunConfig):
     """The executor a run's configuration asks for, with its domain's limits and preload."""
     domain = get_domain(config.domain)
-    seconds = config.episode_seconds or domain.envs.DEFAULT_MAX_SECONDS
+    seconds = config.episode_seconds or domain.default_max_seconds
     return make_executor(config.executor, config.workers,
                          Limits(seconds=seconds, memory_mb=config.memory_mb,
                                 sandbox=config.sandbox),

@@ -50,7 +50,7 @@ def main(args) -> int:
         raise UserInputError("--episodes must be positive")
     env = read_program(args.env, "env", domain)
     policy = read_program(args.policy, "policy", domain)
-    seconds = args.episode_seconds or domain.envs.DEFAULT_MAX_SECONDS
+    seconds = args.episode_seconds or domain.default_max_seconds
     with SandboxPool(args.workers or None, Limits(seconds=seconds, sandbox=args.sandbox),
                      preload=(domain.env_package,)) as pool:
         evaluator = Evaluator(domain.env_package, pool, args.episodes, args.seed, reuse=args.reuse)

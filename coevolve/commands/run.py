@@ -49,7 +49,7 @@ def sandbox_line(executor) -> str:
 def domain_defaults(args) -> dict:
     """The domain's ``RUN_DEFAULTS`` for the flags the user left out (e.g. fewer episodes for driving)."""
     domain = DOMAINS.get(args.domain or RunConfig.domain)
-    defaults = getattr(domain.envs, "RUN_DEFAULTS", {}) if domain else {}
+    defaults = domain.run_defaults if domain else {}
     return {name: value for name, value in defaults.items() if getattr(args, name, None) is None}
 
 

@@ -143,7 +143,7 @@ def _levels(data: RunData, folder: str, pages: dict, executor) -> Section:
     policy = most_likely_policy(data.iterations[-1])
     own = executor is None
     if own:
-        seconds = (config.get("episode_seconds") or domain.envs.DEFAULT_MAX_SECONDS) + 60
+        seconds = (config.get("episode_seconds") or domain.default_max_seconds) + 60
         executor = SandboxPool(config.get("workers") or None,
                                Limits(seconds=seconds, memory_mb=config.get("memory_mb", 4096),
                                       sandbox=config.get("sandbox", "auto")),
