@@ -29,22 +29,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="coevolve", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for name in COMMANDS:
-        module = _command_module(name)
-        if module is None:
-            continue
+        module = importlib.import_module(f"coevolve.commands.{name}")
         cmd = sub.add_parser(name, help=module.HELP, description=module.HELP)
         module.add_arguments(cmd)
         cmd.set_defaults(_main=module.main)
     return parser
-
-
-def _command_module(name: str):
-    try:
-        return importlib.import_module(f"coevolve.commands.{name}")
-    except ModuleNotFoundError as exc:
-        if exc.name == f"coevolve.commands.{name}":
-            return None  # command not built yet
-        raise
 
 
 def main(argv: list[str] | None = None) -> int:

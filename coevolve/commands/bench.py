@@ -10,7 +10,6 @@ import argparse
 import importlib
 
 from coevolve import bench_nash
-from coevolve.errors import UserInputError
 
 HELP = "Benchmark the Nash meta-solvers (nash) or episode evaluation (eval)."
 
@@ -51,17 +50,8 @@ def run_module(name: str, prog: str, argv: list[str],
         prog: Program name for its usage and error messages, e.g. ``coevolve bench eval``.
         argv: The arguments after the target.
         parser_class: The ``argparse.ArgumentParser`` class to parse them with.
-
-    Raises:
-        UserInputError: The module does not exist (yet).
     """
-    try:
-        module = importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name != name:
-            raise
-        target = prog.rsplit(" ", 1)[-1]
-        raise UserInputError(f"bench {target} is not available yet") from None
+    module = importlib.import_module(name)
     parser = parser_class(prog=prog)
     module.add_arguments(parser)
     return int(module.main(parser.parse_args(argv)) or 0)

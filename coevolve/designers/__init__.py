@@ -17,13 +17,7 @@ def make_designer(name: str, domain, config):
         from coevolve.designers.offline import OfflineDesigner
         return OfflineDesigner(domain, config.max_mutations, config.search_steps)
     if name == "llm":
-        try:
-            from coevolve.designers.llm import LLMDesigner
-        except ModuleNotFoundError as exc:
-            if exc.name != "coevolve.designers.llm":
-                raise
-            raise UserInputError("the llm designer is not available in this version; "
-                                 "use --designer offline") from None
+        from coevolve.designers.llm import LLMDesigner
         return LLMDesigner.from_config(domain, config)
     raise UserInputError(f"unknown designer {name!r} (known: {', '.join(DESIGNERS)})")
 
