@@ -13,7 +13,7 @@ import sys
 
 from coevolve.errors import UserInputError
 
-COMMANDS = ("run", "resume", "eval", "heldout", "nash", "atari", "report", "bench")
+COMMANDS = ("run", "resume", "eval", "heldout", "export", "nash", "atari", "report", "bench")
 
 
 class _Parser(argparse.ArgumentParser):
