@@ -162,7 +162,7 @@ def bench(domain_name: str, episodes: int, workers: int, repeat: int = 1,
 
 def in_process(domain, env: Program, policy: Program, episodes: int) -> Measurement:
     """The domain's runner called directly, programs re-executed per episode like a worker."""
-    run_episode = domain.envs.run_episode
+    run_episode = domain.spec.run_episode
     seeds = [episode_seed(env.sha256, 0, i) for i in range(episodes)]
     run_episode(load_program(env.source, "env_program.py"),
                 load_program(policy.source, "policy_program.py"), seed=seeds[0])  # warm-up

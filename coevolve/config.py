@@ -10,7 +10,11 @@ class RunConfig:
     """Everything that defines a co-evolution run."""
 
     domain: str = "minigrid"
-    """Domain: minigrid or pygame."""
+    """Domain: minigrid, pygame or driving (or one of COEVOLVE_EXTRA_DOMAINS)."""
+    env_package: str | None = None
+    """Module path of the domain's environment side, recorded from the domain (not a flag): resume, heldout and report find the domain by it."""
+    policy_package: str | None = None
+    """Module path of the domain's policy side, likewise."""
     iterations: int = 10
     """Co-evolution iterations after the seed iteration 0."""
     episodes: int = 20

@@ -164,15 +164,41 @@ class Evaluator:
     def episode_job(self, policy: Program, env: Program, index: int, trace: bool = False,
                     fingerprint: bool = False) -> Job:
         """The sandbox job of one episode (``fingerprint``: have it report its start)."""
-        kwargs = {"seed": episode_seed(env.sha256, self.seed, index), **self.options}
+        kwargs = {"seed": episode_seed(env.sha256, self.seed, index)}
         if trace:
             kwargs["trace"] = True
         if fingerprint:
             kwargs["fingerprint"] = True
         group = episode_group(("trace" if trace else "play", policy.sha256, env.sha256), index,
                               self.episodes)
-        return Job(self.env_package, "run_episode", env.source, policy.source, kwargs,
-                   self.episode_seconds, group)
+        return self.job(env.source, policy.source, kwargs, group)
+
+    def job(self, env_source: str | None, policy_source: str, kwargs: dict, group=None) -> Job:
+        """A ``run_episode`` job of this domain, with the evaluator's options and limit."""
+        return Job(self.env_package, "run_episode", env_source, policy_source,
+                   {**kwargs, **self.options}, self.episode_seconds, group)
+
+    def evaluate_jobs(self, cells: dict[tuple, list[Job]],
+                      progress: Callable[[int, int], None] | None = None) -> dict:
+        """One cell per key from its episode jobs, for cells of other shapes than a pair (a
+        mixture on a held-out family); cells already in the cache are not played.
+
+        ``progress(done, total)`` counts episodes.
+        """
+        missing = {key: jobs for key, jobs in cells.items() if self.cache.get(key) is None}
+        jobs = [job for cell_jobs in missing.values() for job in cell_jobs]
+        done = [0]
+
+        def tick(_index, _result):
+            done[0] += 1
+            if progress is not None:
+                progress(done[0], len(jobs))
+
+        self.played += len(jobs)
+        results = iter(self.executor.run(jobs, tick) if jobs else [])
+        for key, cell_jobs in missing.items():
+            self.cache.put(key, aggregate([as_episode(next(results)) for _ in cell_jobs]))
+        return {key: self.cache.get(key) for key in cells}
 
     def evaluate(self, pairs: Sequence[tuple[Program, Program]],
                  progress: Callable[[int, int], None] | None = None) -> list[CellResult]:

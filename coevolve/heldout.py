@@ -11,58 +11,47 @@ import json
 
 import numpy as np
 
-from coevolve.evaluate import CellResult, aggregate, as_episode, episode_seed
+from coevolve.evaluate import CellResult, Evaluator, episode_seed
 from coevolve.program import Program
 from coevolve.sandbox import Job
+from coevolve.scores import strategy_mixtures
 
 EPISODES_PER_PROCESS = 25
 """Held-out episodes of one (policy, level) played in one program process."""
-from coevolve.scores import strategy_mixtures
 
 
-def evaluate_heldout(policies: list[Program], msne: np.ndarray, families, env_package: str,
-                     executor, episodes: int, seed: int, cache, progress=None) -> list[dict]:
-    """One row per (family, strategy): success rate, mean return, steps, errors."""
-    rows, plan = [], []
+def evaluate_heldout(policies: list[Program], msne: np.ndarray, families,
+                     evaluator: Evaluator, progress=None) -> list[dict]:
+    """One row per (family, strategy): success rate, mean return, steps, errors.
+
+    ``evaluator`` plays the episodes (its episodes per cell, base seed and cache are the
+    held-out evaluation's).
+    """
+    rows, plan = [], {}
     for family in families:
         for strategy, mixture in strategy_mixtures(len(policies), msne).items():
-            key = _cache_key(policies, mixture, family.name, episodes, seed)
-            cell = cache.get(key)
-            if cell is None:
-                plan.append((family, strategy, key, _jobs(policies, mixture, family, env_package,
-                                                          episodes, seed)))
+            key = _cache_key(policies, mixture, family.name, evaluator.episodes, evaluator.seed)
+            if evaluator.cache.get(key) is None and key not in plan:
+                plan[key] = _jobs(policies, mixture, family, evaluator)
             rows.append((family.name, strategy, key))
-    jobs = [job for *_, family_jobs in plan for job in family_jobs]
-    done = [0]
-
-    def tick(_index, _result):
-        done[0] += 1
-        if progress:
-            progress(done[0], len(jobs))
-
-    results = executor.run(jobs, tick) if jobs else []
-    offset = 0
-    for _family, _strategy, key, family_jobs in plan:
-        chunk = results[offset:offset + len(family_jobs)]
-        offset += len(family_jobs)
-        cache.put(key, aggregate([as_episode(r) for r in chunk]))
-    return [_row(name, strategy, cache.get(key)) for name, strategy, key in rows]
+    evaluator.evaluate_jobs(plan, progress)
+    return [_row(name, strategy, evaluator.cache.get(key)) for name, strategy, key in rows]
 
 
-def _jobs(policies, mixture, family, env_package, episodes, seed) -> list[Job]:
+def _jobs(policies, mixture, family, evaluator: Evaluator) -> list[Job]:
     """The family's episodes; the episodes of one (policy, level) share program processes,
     EPISODES_PER_PROCESS at a time."""
+    seed = evaluator.seed
     draw = np.random.default_rng([seed, int(hashlib.sha256(family.name.encode()).hexdigest()[:8], 16)])
     jobs, played = [], {}
-    for k in range(episodes):
+    for k in range(evaluator.episodes):
         policy = policies[int(draw.choice(len(policies), p=mixture))]
         level = k % len(family.env_sources)
         kwargs = {"seed": episode_seed(f"{family.name}/{level}", seed, k), **family.options}
         pair = (family.name, policy.sha256, level)
         played[pair] = played.get(pair, -1) + 1
         group = ("heldout", *pair, played[pair] // EPISODES_PER_PROCESS)
-        jobs.append(Job(env_package, "run_episode", family.env_sources[level], policy.source,
-                        kwargs, group=group))
+        jobs.append(evaluator.job(family.env_sources[level], policy.source, kwargs, group))
     return jobs
 
 

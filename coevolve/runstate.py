@@ -17,7 +17,7 @@ from solvers.nash import nash
 from coevolve.config import RunConfig
 from coevolve.designers import designer_for
 from coevolve.designers.base import NoCandidate
-from coevolve.domains import get_domain
+from coevolve.domains import domain_of
 from coevolve.errors import UserInputError
 from coevolve.evaluate import CellResult, Evaluator, ResultCache
 from coevolve.executors import make_executor
@@ -36,7 +36,7 @@ class RunState:
                  executor=None, designer=None):
         self.config = config
         self.store = store
-        self.domain = get_domain(config.domain)
+        self.domain = domain_of(config)
         self.progress = progress or Progress()
         self.designer = designer or designer_for(self.domain, config)
         if hasattr(self.designer, "attach_transcript"):  # the llm designer's llm.jsonl
@@ -61,7 +61,7 @@ class RunState:
     def create(cls, config: RunConfig, root: str, **kwargs) -> "RunState":
         """A new run in ``root`` (which must not hold a run yet)."""
         # a bad domain, designer or executor is a user error before anything is written
-        designer = designer_for(get_domain(config.domain), config)
+        designer = designer_for(domain_of(config), config)
         executor = kwargs.pop("executor", None) or executor_for(config)
         config = replace(config, sandbox=getattr(executor, "sandbox_mode", config.sandbox))
         try:
@@ -89,7 +89,7 @@ class RunState:
         changes = {k: v for k, v in (changes or {}).items() if getattr(config, k) != v}
         if changes:  # a designer switch or new LLM options: built first, so a bad one writes nothing
             config = RunConfig.from_dict({**config.to_dict(), **changes})
-            kwargs.setdefault("designer", designer_for(get_domain(config.domain), config))
+            kwargs.setdefault("designer", designer_for(domain_of(config), config))
         state = cls(config, store, **kwargs)
         for record in store.iterations():
             for kind in ("env", "policy"):
@@ -394,7 +394,7 @@ def _check_entry(result) -> dict:
 
 def executor_for(config: RunConfig):
     """The executor a run's configuration asks for, with its domain's limits and preload."""
-    domain = get_domain(config.domain)
+    domain = domain_of(config)
     seconds = config.episode_seconds or domain.default_max_seconds
     return make_executor(config.executor, config.workers,
                          Limits(seconds=seconds, memory_mb=config.memory_mb,

@@ -8,7 +8,15 @@ from __future__ import annotations
 
 import os
 
-from coevolve.sandbox.wall import is_secret_name
+SECRET_MARKERS = ("KEY", "TOKEN", "SECRET", "PASSWORD")
+"""Words that mark an environment variable's name as a secret (any OPENAI_* name is one too)."""
+
+
+def is_secret_name(name: str) -> bool:
+    """Whether an environment variable's name marks it as a secret."""
+    upper = name.upper()
+    return upper.startswith("OPENAI_") or any(marker in upper for marker in SECRET_MARKERS)
+
 
 REDACTED = "[redacted]"
 MIN_LENGTH = 6

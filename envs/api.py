@@ -1,45 +1,34 @@
 """The small contract between the harness and a domain.
 
-A domain is a sub-package ``envs.<name>`` exporting the module-level names below. The harness
-(``coevolve``) executes generated program sources into fresh module objects inside a sandboxed
-worker and hands those modules to the domain's functions; a domain never executes source itself.
+A domain is a sub-package ``envs.<name>`` (its environment side) plus ``policies.<name>`` (seed
+policy and policy mutations). The harness (``coevolve``) executes generated program sources into
+fresh module objects inside a sandboxed worker and hands those modules to the domain's functions;
+a domain never executes source itself.
 
-Required names of a domain package::
-
-    NAME: str                       # "minigrid", "pygame", "atari"
-    ENV_REQUIRED: tuple[str, ...]   # names an environment program must define, e.g. ("CustomEnv",)
-    POLICY_REQUIRED: tuple[str, ...]  # names a policy program must define, e.g. ("policy",)
-    ALLOWED_IMPORTS: frozenset[str]   # top-level modules a program may import beyond the common
-                                      # safe standard library and numpy (e.g. {"minigrid", "gymnasium"})
-    DOC_ENV: str, DOC_POLICY: str   # contract documentation: the README and LLM prompts use this text
-    SEED_ENV: str                   # source of the seed environment program
-    DEFAULT_MAX_SECONDS: float      # generous default wall-clock limit for one episode
-    DIFFICULTY_MEASURE: str         # optional: the LevelCheck measure that breaks ties between
-                                    # equally hard candidates (the simpler level is kept)
-    RUN_DEFAULTS: dict              # optional: RunConfig fields a run of this domain uses unless
-                                    # given on the command line (e.g. {"episodes": 3})
-    PROBE_STEPS: int                # optional: run_episode's max_steps for the short episode a
-                                    # policy candidate plays before it is accepted
-
-    def run_episode(env_module, policy_module, *, seed: int, trace: bool = False,
-                    **options) -> EpisodeResult
-    def check_env(env_module, *, seeds: Sequence[int]) -> LevelCheck
-    def render(env_module, seed: int, path, out_png: str, **options) -> None
-    def heldout_suite() -> list[HeldoutFamily]
-    def draw_level(env_module, policy_module, *, seed: int) -> str   # optional: the seeded level
-                                    # as text with the policy's path, for the LLM policy designer
+:class:`DomainSpec` lists every name the environment package exports, required and optional, with
+what the harness does with it; :func:`domain_spec` reads a package into one. The harness checks a
+domain against it (``coevolve.domain_check.check_domain``) before a run starts.
 
 Environment mutation operators live in ``envs.<name>.mutations`` as
 ``mutate_env(source: str, rng: numpy.random.Generator) -> tuple[str, str]`` (new source, a
 one-line description of the change); policy operators in ``policies.<name>.mutations`` as
-``mutate_policy(source, rng) -> tuple[str, str]``.
+``mutate_policy(source, rng) -> tuple[str, str]``. Seed policies live in ``policies.<name>``
+(``SEED_POLICY: str``).
 
-Seed policies live in ``policies.<name>`` (``SEED_POLICY: str``).
+Seeding: before a job's programs are executed the harness seeds ``random`` and ``numpy.random``
+with the job's ``seed``; a domain resets a level through :func:`seeded_reset` (or seeds with
+:func:`seed_generators` before it builds one), so every level of a seed starts from the same
+generators however many a job builds. Program exceptions are described by
+:func:`describe_exception`, the same text in every domain.
 """
 from __future__ import annotations
 
+import functools
+import inspect
 import linecache
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -268,14 +257,181 @@ class HeldoutFamily:
     """Keyword arguments for run_episode shared by every level of the family."""
 
 
-def describe_exception(exc: BaseException, module: ModuleType | None) -> str:
-    """``ExceptionType: message`` plus the innermost line of ``module`` it passed through."""
-    text = f"{type(exc).__name__}: {exc}"[:300]
+PROGRAM_FILES = ("env_program.py", "policy_program.py")
+"""File names the harness executes an environment and a policy program under."""
+
+
+def describe_exception(exc: BaseException) -> str:
+    """``ExceptionType: message (program file, line N: code)``: the innermost program line the
+    exception passed through; the one description of a program's exception in every domain."""
+    try:
+        text = f"{type(exc).__name__}: {exc}"[:300]
+    except BaseException:  # a program-defined exception whose __str__ raises
+        text = type(exc).__name__
     where = None
     tb = exc.__traceback__
     while tb is not None:
-        if module is not None and tb.tb_frame.f_globals is module.__dict__:
-            line = linecache.getline(tb.tb_frame.f_code.co_filename, tb.tb_lineno).strip()
-            where = f"line {tb.tb_lineno}" + (f": {line}" if line else "")
+        filename = tb.tb_frame.f_code.co_filename
+        if filename in PROGRAM_FILES:
+            line = linecache.getline(filename, tb.tb_lineno).strip()
+            where = f"{filename}, line {tb.tb_lineno}" + (f": {line}" if line else "")
         tb = tb.tb_next
     return f"{text} ({where})" if where else text
+
+
+def seed_generators(seed: int) -> tuple:
+    """Seed ``random`` and ``numpy.random`` with ``seed``; their states right after."""
+    import random
+
+    import numpy as np
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    return generator_states()
+
+
+def seeded_reset(env, seed: int, observation_problem: Callable[[Any], str | None]):
+    """Seed the generators, reset ``env`` (with ``seed=`` if its reset takes one), check the
+    observation: ``(obs, info)``, or ProgramError saying what is wrong."""
+    seed_generators(seed)
+    try:
+        takes_seed = any(p.name == "seed" or p.kind is p.VAR_KEYWORD
+                         for p in inspect.signature(env.reset).parameters.values())
+    except (TypeError, ValueError):
+        takes_seed = False
+    try:
+        out = env.reset(seed=seed) if takes_seed else env.reset()
+    except Exception as exc:
+        raise ProgramError(f"reset() raised {describe_exception(exc)}") from exc
+    if not (isinstance(out, tuple) and len(out) == 2):
+        raise ProgramError(f"reset() must return (obs, info), got {type(out).__name__}")
+    problem = observation_problem(out[0])
+    if problem:
+        raise ProgramError(f"reset(): {problem}")
+    return out
+
+
+def _name(attribute: str, add: str, required: bool = True, hook: bool = False) -> dict:
+    """Field metadata: the package attribute, what to add when it is missing, and its kind."""
+    return {"attribute": attribute, "add": add, "required": required, "hook": hook}
+
+
+@dataclass(frozen=True)
+class DomainSpec:
+    """Everything a domain's environment package declares, required and optional.
+
+    Each field is a module-level name of the package (given in the field's metadata); prompt
+    notes and ideas are files beside the package's ``__init__.py``. :func:`domain_spec` reads a
+    package into this record; optional names that are missing take the defaults below.
+    """
+
+    name: str = field(metadata=_name("NAME", 'NAME = "<domain name>"'))
+    """The domain's name on the command line and in programs' ``domain`` field."""
+    env_required: tuple = field(metadata=_name("ENV_REQUIRED", 'ENV_REQUIRED = ("CustomEnv",)'))
+    """Names an environment program must define."""
+    policy_required: tuple = field(metadata=_name("POLICY_REQUIRED", 'POLICY_REQUIRED = ("policy",)'))
+    """Names a policy program must define (empty when the runner accepts several forms)."""
+    allowed_imports: frozenset = field(metadata=_name(
+        "ALLOWED_IMPORTS", 'ALLOWED_IMPORTS = frozenset({"<simulator package>"})'))
+    """Top-level modules a program may import beyond :data:`SAFE_STDLIB` (the simulator)."""
+    doc_env: str = field(metadata=_name("DOC_ENV", 'DOC_ENV = "<the environment program contract>"'))
+    """The environment program contract: the README and the LLM prompts show this text."""
+    doc_policy: str = field(metadata=_name("DOC_POLICY", 'DOC_POLICY = "<the policy program contract>"'))
+    """The policy program contract, likewise."""
+    seed_env: str = field(metadata=_name("SEED_ENV", 'SEED_ENV = "<source of the seed environment program>"'))
+    """Source of the seed environment program (iteration 0)."""
+    default_max_seconds: float = field(metadata=_name("DEFAULT_MAX_SECONDS", "DEFAULT_MAX_SECONDS = 300.0"))
+    """Generous wall-clock limit of one episode, in seconds."""
+    run_episode: Callable = field(metadata=_name(
+        "run_episode", "def run_episode(env_module, policy_module, *, seed, trace=False, **options) "
+        "-> EpisodeResult", hook=True))
+    """Plays one seeded episode (options: ``max_steps`` for the probe, ``fingerprint`` with
+    ``start_states``, a held-out family's options)."""
+    check_env: Callable = field(metadata=_name(
+        "check_env", "def check_env(env_module, *, seeds) -> LevelCheck", hook=True))
+    """Feasibility of an environment program over seeded resets."""
+    render: Callable = field(metadata=_name(
+        "render", "def render(env_module, seed, path, out_png, **options) -> None", hook=True))
+    """Draws the seeded level with a path into ``out_png``; with ``out_png=None`` as its default
+    it returns the PNG as base64 text instead."""
+    heldout_suite: Callable = field(metadata=_name(
+        "heldout_suite", "def heldout_suite() -> list[HeldoutFamily]", hook=True))
+    """The held-out level families of ``coevolve heldout``."""
+    difficulty_measure: str | None = field(default=None, metadata=_name(
+        "DIFFICULTY_MEASURE", 'DIFFICULTY_MEASURE = "<a LevelCheck measure>"', required=False))
+    """The LevelCheck measure that breaks ties between environment candidates of equal mixture
+    success and return (``coevolve.loop.env_preference``): among levels the mixture never solves
+    the smaller value is kept (the simplest level it fails on), otherwise the larger one."""
+    probe_steps: int | None = field(default=None, metadata=_name(
+        "PROBE_STEPS", "PROBE_STEPS = 64", required=False))
+    """``max_steps`` of the short episode a policy candidate plays before it is accepted; None:
+    no probe."""
+    run_defaults: Mapping = field(default_factory=dict, metadata=_name(
+        "RUN_DEFAULTS", 'RUN_DEFAULTS = {"episodes": 3}', required=False))
+    """RunConfig fields a run of this domain uses unless given on the command line."""
+    draw_level: Callable | None = field(default=None, metadata=_name(
+        "draw_level", "def draw_level(env_module, policy_module, *, seed) -> str", False, True))
+    """The seeded level as text with the policy's path, for the LLM policy designer."""
+    format_trace: Callable | None = field(default=None, metadata=_name(
+        "format_trace", "def format_trace(trace) -> str", False, True))
+    """An episode trace as text for the designers; without it they see no trace."""
+    trace_path: Callable | None = field(default=None, metadata=_name(
+        "trace_path", "def trace_path(trace) -> list", False, True))
+    """The path a trace holds, for ``render``; without it ``trace.path`` is used."""
+    start_states: Callable | None = field(default=None, metadata=_name(
+        "start_states", "def start_states(env_module, *, seeds, **options) -> list[str | None]",
+        False, True))
+    """Start fingerprints (:func:`state_digest`) of seeded resets; with it the evaluator plays one
+    episode per distinct start (``run_episode`` must then take ``fingerprint`` and report
+    ``start`` and ``deterministic``)."""
+    env_notes: str = field(default="", metadata=_name("prompt_notes_env.md", "", required=False))
+    """Advice shown to the LLM environment designer after the contract (a file)."""
+    policy_notes: str = field(default="", metadata=_name("prompt_notes_policy.md", "", required=False))
+    """Advice shown to the LLM policy designer after the contract (a file)."""
+    env_ideas: tuple = field(default=(), metadata=_name("prompt_ideas_env.txt", "", required=False))
+    """Changes to steer LLM environment candidates with, one a line ('#' comments; a file)."""
+    policy_ideas: tuple = field(default=(), metadata=_name("prompt_ideas_policy.txt", "", required=False))
+    """Changes to steer LLM policy candidates with, likewise."""
+
+
+def spec_fields(kind: str | None = None) -> list:
+    """The fields of :class:`DomainSpec`: all, or those of ``kind`` ("required", "optional",
+    "hook", "file")."""
+    def is_file(f):
+        return "." in f.metadata["attribute"]
+    chosen = {"required": lambda f: f.metadata["required"],
+              "optional": lambda f: not f.metadata["required"] and not is_file(f),
+              "hook": lambda f: f.metadata["hook"], "file": is_file, None: lambda f: True}[kind]
+    return [f for f in fields(DomainSpec) if chosen(f)]
+
+
+def missing_names(package: ModuleType) -> list[str]:
+    """One "what to add" sentence per required name ``package`` lacks."""
+    return [f"{package.__name__} has no {f.metadata['attribute']}: add `{f.metadata['add']}`"
+            for f in spec_fields("required") if not hasattr(package, f.metadata["attribute"])]
+
+
+@functools.lru_cache(maxsize=None)
+def domain_spec(package: ModuleType) -> DomainSpec:
+    """The spec ``package`` declares; ValueError listing what to add if a required name is
+    missing."""
+    missing = missing_names(package)
+    if missing:
+        raise ValueError("; ".join(missing))
+    values = {}
+    for f in spec_fields():
+        attribute = f.metadata["attribute"]
+        if f in spec_fields("file"):
+            text = _text_beside(package, attribute)
+            if text is not None:
+                values[f.name] = text.strip() if attribute.endswith(".md") else tuple(
+                    line.strip() for line in text.splitlines()
+                    if line.strip() and not line.startswith("#"))
+        elif hasattr(package, attribute):
+            values[f.name] = getattr(package, attribute)
+    return DomainSpec(**values)
+
+
+def _text_beside(package: ModuleType, name: str) -> str | None:
+    """The text of file ``name`` in ``package``'s folder, or None."""
+    path = Path(getattr(package, "__file__", "") or "").parent / name
+    return path.read_text(encoding="utf-8") if path.is_file() else None

@@ -5,7 +5,7 @@ import json
 import os
 
 from coevolve.errors import UserInputError
-from coevolve.evaluate import ResultCache
+from coevolve.evaluate import Evaluator, ResultCache
 from coevolve.heldout import evaluate_heldout, format_table
 from coevolve.progress import Progress
 from coevolve.runstate import RunState
@@ -31,11 +31,12 @@ def main(args) -> int:
     if state.msne is None:
         raise UserInputError(f"{args.dir} has no finished iteration yet")
     try:
-        rows = evaluate_heldout(
-            state.policies, state.msne.row_strategy, state.domain.envs.heldout_suite(),
-            state.domain.env_package, state.pool, args.episodes, state.config.seed,
-            ResultCache(state.store.path("heldout_cache.jsonl")),
-            progress.counter("held-out episodes"))
+        evaluator = Evaluator(state.domain.env_package, state.pool, args.episodes,
+                              state.config.seed, ResultCache(state.store.path("heldout_cache.jsonl")),
+                              reuse=False)
+        rows = evaluate_heldout(state.policies, state.msne.row_strategy,
+                                state.domain.spec.heldout_suite(), evaluator,
+                                progress.counter("held-out episodes"))
     finally:
         state.close()
     result = {"run": args.dir, "iteration": state.next_iteration - 1, "episodes": args.episodes,

@@ -5,7 +5,7 @@ import functools
 
 from coevolve.config import RunConfig
 from coevolve.designers import DESIGNERS
-from coevolve.domains import DOMAINS
+from coevolve.domains import DOMAINS, get_domain
 from coevolve.errors import UserInputError
 from coevolve.flags import add_config_flags, config_from_args
 from coevolve.loop import run
@@ -13,10 +13,12 @@ from coevolve.progress import Progress
 from coevolve.runstate import RunState, default_run_dir
 
 HELP = "start a co-evolution run of environments and policies"
+RECORDED = ("env_package", "policy_package")
+"""RunConfig fields taken from the domain, not from flags."""
 
 
 def add_arguments(parser) -> None:
-    add_config_flags(parser, RunConfig,
+    add_config_flags(parser, RunConfig, skip=RECORDED,
                      choices={"domain": sorted(DOMAINS), "designer": list(DESIGNERS),
                               "env_designer": list(DESIGNERS), "policy_designer": list(DESIGNERS)})
     parser.add_argument("--out", help="run directory (default: runs/<domain>-<designer>-s<seed>-<time>)")
@@ -26,7 +28,9 @@ def add_arguments(parser) -> None:
 
 
 def main(args) -> int:
-    config = config_from_args(RunConfig, args, **domain_defaults(args))
+    domain = get_domain(args.domain or RunConfig.domain)  # a broken domain stops here
+    config = config_from_args(RunConfig, args, **domain_defaults(args, domain),
+                              env_package=domain.env_package, policy_package=domain.policy_package)
     check_config(config)
     root = args.out or default_run_dir(config)
     state = RunState.create(config, root, progress=Progress(quiet=args.quiet))
@@ -46,11 +50,11 @@ def sandbox_line(executor) -> str:
     return wall.describe() if wall is not None else str(getattr(executor, "sandbox_mode", "?"))
 
 
-def domain_defaults(args) -> dict:
+def domain_defaults(args, domain=None) -> dict:
     """The domain's ``RUN_DEFAULTS`` for the flags the user left out (e.g. fewer episodes for driving)."""
-    domain = DOMAINS.get(args.domain or RunConfig.domain)
-    defaults = domain.run_defaults if domain else {}
-    return {name: value for name, value in defaults.items() if getattr(args, name, None) is None}
+    domain = domain or get_domain(args.domain or RunConfig.domain)
+    return {name: value for name, value in domain.run_defaults.items()
+            if getattr(args, name, None) is None}
 
 
 def report_refresher(wanted: bool, root: str, state):

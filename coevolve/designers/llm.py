@@ -68,9 +68,9 @@ class LLMDesigner:
             raise BudgetExhausted(f"{reason}; the run stops before iteration {request.iteration} "
                                   f"(iterations up to {request.iteration - 1} are complete)")
         common = dict(domain=self.domain.name, iteration=request.iteration,
-                      doc=self.domain.envs.DOC_ENV.strip(),
-                      notes=prompts.notes(self.domain.name, "env"),
-                      imports=imports_text(self.domain.envs.ALLOWED_IMPORTS),
+                      doc=self.domain.spec.doc_env.strip(),
+                      notes=self.domain.notes("env"),
+                      imports=imports_text(self.domain.spec.allowed_imports),
                       program=request.parent.source.rstrip(),
                       measures=measures_text(request.measures),
                       helpers=helpers_text(request.parent.source),
@@ -85,9 +85,9 @@ class LLMDesigner:
         trace = (request.trace.strip()
                  or "(none: the current policy did not fail in the episodes played)")
         common = dict(domain=self.domain.name, iteration=request.iteration,
-                      doc=self.domain.envs.DOC_POLICY.strip(),
-                      notes=prompts.notes(self.domain.name, "policy"),
-                      imports=imports_text(self.domain.envs.ALLOWED_IMPORTS),
+                      doc=self.domain.spec.doc_policy.strip(),
+                      notes=self.domain.notes("policy"),
+                      imports=imports_text(self.domain.spec.allowed_imports),
                       program=request.parent.source.rstrip(),
                       scores=scores_text(request.scores),
                       env_program=request.env.source.rstrip(),
@@ -100,7 +100,7 @@ class LLMDesigner:
     # -- candidates -----------------------------------------------------------------------
     def _ideas(self, role: str, k: int, rng: np.random.Generator) -> list[str]:
         """One steering sentence per candidate, a different idea each while they last."""
-        ideas = prompts.ideas(self.domain.name, role)
+        ideas = self.domain.ideas(role)
         if not ideas:
             return [""] * k
         order = rng.permutation(len(ideas))
@@ -157,8 +157,8 @@ class LLMDesigner:
     def _read(self, kind: str, text: str, parent: Program) -> tuple[str, str | None, str | None]:
         """(program source, how it was assembled, None) or (the raw answer, None, why no
         program could be taken from it)."""
-        envs = self.domain.envs
-        required = envs.ENV_REQUIRED if kind == "env" else envs.POLICY_REQUIRED
+        spec = self.domain.spec
+        required = spec.env_required if kind == "env" else spec.policy_required
         try:
             found = read_program(text, required, parent.source)
         except ExtractionError as exc:

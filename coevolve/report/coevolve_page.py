@@ -139,7 +139,7 @@ def _curriculum(series: dict, folder: str) -> Section:
 
 def _levels(data: RunData, folder: str, pages: dict, executor) -> Section:
     config = data.config
-    domain = get_domain(config["domain"])
+    domain = get_domain(config["domain"], config.get("env_package"), config.get("policy_package"))
     policy = most_likely_policy(data.iterations[-1])
     own = executor is None
     if own:

@@ -9,7 +9,7 @@ out of memory or answers garbage comes back as a :class:`JobResult` with the rea
 ``error``; the pool goes on with the next job.
 """
 from coevolve.sandbox.pool import Job, JobResult, Limits, SandboxError, SandboxPool, batches_of
-from coevolve.sandbox.wall import MODES, Wall, is_secret_name, resolve, worker_environment
+from coevolve.sandbox.wall import MODES, Wall, resolve, worker_environment
 
 __all__ = ["Job", "JobResult", "Limits", "MODES", "SandboxError", "SandboxPool", "Wall",
-           "batches_of", "is_secret_name", "resolve", "worker_environment"]
+           "batches_of", "resolve", "worker_environment"]

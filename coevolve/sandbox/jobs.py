@@ -11,16 +11,14 @@ import dataclasses
 import hashlib
 import importlib
 import linecache
-import random
 import sys
 import types
 
-import numpy as np
-from envs.api import EpisodeResult, generator_states
+from envs.api import PROGRAM_FILES, EpisodeResult, describe_exception, generator_states, seed_generators
 
 from coevolve.sandbox import codec
 
-PROGRAM_MODULES = ("env_program", "policy_program")
+PROGRAM_MODULES = tuple(name[:-3] for name in PROGRAM_FILES)
 """Module names the two programs of a job are executed as."""
 _compiled: dict[str, types.CodeType] = {}
 
@@ -32,7 +30,8 @@ def load_program(source: str, filename: str) -> types.ModuleType:
     if code is None:
         code = compile(source, filename, "exec")
         _compiled[key] = code
-        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    # the lines of this program (not of another compiled under the same name) for tracebacks
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     module = types.ModuleType(filename[:-3])
     module.__dict__["__builtins__"] = builtins
     module.__file__ = filename
@@ -53,9 +52,9 @@ def run_job(job: tuple) -> bytes:
     try:
         function = getattr(importlib.import_module(module_name), function_name)
         drawn = seed_generators(kwargs["seed"]) if "seed" in kwargs else None
-        env_module = None if env_source is None else load_program(env_source, "env_program.py")
+        env_module = None if env_source is None else load_program(env_source, PROGRAM_FILES[0])
         policy_module = (None if policy_source is None
-                         else load_program(policy_source, "policy_program.py"))
+                         else load_program(policy_source, PROGRAM_FILES[1]))
         imported_randomness = drawn is not None and generator_states() != drawn
         modules = [env_module, policy_module]
         while modules and modules[-1] is None:  # check_env(env_module, ...) takes one module
@@ -65,37 +64,15 @@ def run_job(job: tuple) -> bytes:
             value = dataclasses.replace(value, deterministic=False)
         reply = ["ok", value]
     except BaseException as exc:  # the program may raise anything, SystemExit included
-        reply = ["error", describe(exc)]
+        reply = ["error", describe_exception(exc)]
     finally:
         for name in PROGRAM_MODULES:
             sys.modules.pop(name, None)
     try:
         data = codec.encode(reply)
     except BaseException as exc:
-        data = codec.encode(["error", f"result could not be sent back: {describe(exc)}"])
+        data = codec.encode(["error", f"result could not be sent back: {describe_exception(exc)}"])
     if len(data) > codec.REPLY_LIMIT:
         data = codec.encode(["error", f"result of {len(data)} bytes exceeds the "
                                       f"{codec.REPLY_LIMIT} byte reply limit"])
     return data
-
-
-def seed_generators(seed: int) -> tuple:
-    """Seed ``random`` and ``numpy.random``; their states right after."""
-    random.seed(seed)
-    np.random.seed(seed % 2**32)
-    return generator_states()
-
-
-def describe(exc: BaseException) -> str:
-    """``ExceptionType: message`` plus the innermost program line, kept short."""
-    try:
-        text = f"{type(exc).__name__}: {exc}"[:500]
-    except BaseException:  # a program-defined exception whose __str__ raises
-        text = type(exc).__name__
-    tb = exc.__traceback__
-    where = None
-    while tb is not None:
-        if tb.tb_frame.f_code.co_filename.endswith("_program.py"):
-            where = f"{tb.tb_frame.f_code.co_filename}, line {tb.tb_lineno}"
-        tb = tb.tb_next
-    return f"{text} ({where})" if where else text

@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from coevolve.errors import UserInputError
+from coevolve.secrets import is_secret_name
 
 MODES = ("auto", "bwrap", "process")
 ROOTS_VARIABLE = "COEVOLVE_SANDBOX_ROOTS"
@@ -146,15 +147,6 @@ def fallback_warning(wall: Wall) -> str | None:
             f"this machine's PID, network and IPC namespaces and run as your user: only "
             f"seccomp and Landlock (if the kernel has it) keep them from your files, other "
             f"processes and the network")
-
-
-SECRET_MARKERS = ("KEY", "TOKEN", "SECRET", "PASSWORD")
-
-
-def is_secret_name(name: str) -> bool:
-    """Whether an environment variable's name marks it as a secret."""
-    upper = name.upper()
-    return upper.startswith("OPENAI_") or any(marker in upper for marker in SECRET_MARKERS)
 
 
 def worker_environment(roots: Sequence[str], environ: dict[str, str] | None = None) -> dict[str, str]:

@@ -23,7 +23,7 @@ ALLOWED_IMPORTS = frozenset({"highway_env", "gymnasium"})
 DEFAULT_MAX_SECONDS = 300.0
 """One episode's wall-clock limit: the seed route takes 2-5 s, a held-out town route up to 15 s."""
 DIFFICULTY_MEASURE = "reference_time_s"
-"""Ties between equally hard candidate levels go to the one the reference driver completes sooner."""
+"""Breaks ties between equally hard candidate levels (see envs.api.DomainSpec.difficulty_measure): the reference driver's time."""
 RUN_DEFAULTS = {"episodes": 3, "candidates": 2, "search_steps": 2}
 """A seed-route episode costs 2-5 s on a shared core, so a run defaults to 3 episodes a cell, 2
 candidates per designer and 2 hill-climbing steps: 3 iterations take about 4 minutes on 2 cores.

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 
-from envs.api import EpisodeResult, ProgramError
+from envs.api import EpisodeResult, ProgramError, describe_exception
 from envs.driving.contract import command, make_env, policy_function, reset_env, step_env
 
 TRACE_EVERY = 5
@@ -44,7 +44,7 @@ def run_episode(env_module, policy_module, *, seed: int, trace: bool = False,
         try:
             action = act(obs)
         except Exception as exc:
-            error = f"policy raised {type(exc).__name__}: {exc}"
+            error = f"policy raised {describe_exception(exc)}"
             break
         finally:
             thinking += time.perf_counter() - tick

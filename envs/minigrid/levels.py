@@ -16,8 +16,8 @@ from types import ModuleType
 import numpy as np
 from minigrid.minigrid_env import MiniGridEnv
 
-from envs.api import LevelCheck
-from envs.minigrid.runner import build_env, describe_exception, seed_everything
+from envs.api import LevelCheck, describe_exception, seed_generators
+from envs.minigrid.runner import build_env
 
 FREE, BLOCK, LAVA, GOAL, DOOR, KEY = range(6)
 _MOVES = ((1, 0), (0, 1), (-1, 0), (0, -1))
@@ -273,19 +273,19 @@ def generate(env_module: ModuleType, seed: int) -> Level:
     env_class = getattr(env_module, "CustomEnv", None)
     if not (isinstance(env_class, type) and issubclass(env_class, MiniGridEnv)):
         raise LevelProblem("the program must define class CustomEnv(minigrid.minigrid_env.MiniGridEnv)")
-    seed_everything(seed)
+    seed_generators(seed)
     try:
         env = build_env(env_module)
     except Exception as exc:
-        raise LevelProblem(f"CustomEnv() failed: {describe_exception(exc, env_module)}") from exc
+        raise LevelProblem(f"CustomEnv() failed: {describe_exception(exc)}") from exc
     try:
         env.reset(seed=seed)
     except AssertionError as exc:
         if exc.__traceback__ is not None and _raised_by_reset(exc):
             read_level(env)  # names the broken placement (no agent, agent on a wall, ...)
-        raise LevelProblem(f"_gen_grid failed: {describe_exception(exc, env_module)}") from exc
+        raise LevelProblem(f"_gen_grid failed: {describe_exception(exc)}") from exc
     except Exception as exc:
-        raise LevelProblem(f"_gen_grid failed: {describe_exception(exc, env_module)}") from exc
+        raise LevelProblem(f"_gen_grid failed: {describe_exception(exc)}") from exc
     return read_level(env)
 
 

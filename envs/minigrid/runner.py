@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import collections
 import numbers
-import random
 import time
 from dataclasses import dataclass
 from types import ModuleType
@@ -19,7 +18,8 @@ from minigrid.core.grid import Grid
 from minigrid.core.world_object import Ball, Box, Floor, Goal, Key, Lava, Wall
 from minigrid.minigrid_env import MiniGridEnv
 
-from envs.api import EpisodeResult, describe_exception, generator_states, reply_type, state_digest
+from envs.api import (EpisodeResult, describe_exception, generator_states, reply_type, seed_generators,
+                      state_digest)
 
 N_ACTIONS = 6
 ACTION_NAMES = ("left", "right", "forward", "pickup", "drop", "toggle")
@@ -60,12 +60,6 @@ class EpisodeTrace:
     """The agent's last direction."""
 
 
-def seed_everything(seed: int) -> None:
-    """Seed the global ``random`` and ``numpy.random`` generators a program may use."""
-    random.seed(seed)
-    np.random.seed(seed % 2**32)
-
-
 def build_env(env_module: ModuleType | None, env_id: str | None = None) -> MiniGridEnv:
     """Construct (not reset) the program's ``CustomEnv()`` or the registered ``env_id``."""
     if (env_module is None) == (env_id is None):
@@ -79,8 +73,8 @@ def build_env(env_module: ModuleType | None, env_id: str | None = None) -> MiniG
 
 
 def make_env(env_module: ModuleType | None, seed: int, env_id: str | None = None) -> MiniGridEnv:
-    """Seed every generator, construct the environment and reset it with ``seed``."""
-    seed_everything(seed)
+    """Seed the generators, construct the environment and reset it with ``seed``."""
+    seed_generators(seed)
     env = build_env(env_module, env_id)
     env.reset(seed=seed)
     return env
@@ -233,7 +227,7 @@ def run_episode(env_module: ModuleType | None, policy_module: ModuleType, *, see
     try:
         env = reset_level(env_module, seed, env_id, max_steps)
     except Exception as exc:  # a broken environment program is a failed episode, not a crash
-        error = f"environment failed to build its level: {describe_exception(exc, env_module)}"
+        error = f"environment failed to build its level: {describe_exception(exc)}"
         recorder = _Recorder((-1, -1)) if trace else None
         return EpisodeResult(False, 0.0, 0, error=error, trace=recorder and recorder.finish(
             0, max_steps or 0, "error", error, (-1, -1), -1))
@@ -256,7 +250,7 @@ def run_episode(env_module: ModuleType | None, policy_module: ModuleType, *, see
         try:
             raw = policy(obs, (x, y), direction)
         except Exception as exc:
-            error = f"policy raised {describe_exception(exc, policy_module)}"
+            error = f"policy raised {describe_exception(exc)}"
         policy_seconds += time.perf_counter() - start
         action = None if error else as_action(raw)
         if recorder:
@@ -269,7 +263,7 @@ def run_episode(env_module: ModuleType | None, policy_module: ModuleType, *, see
         try:
             _, reward, terminated, truncated, _ = env.step(action)
         except Exception as exc:
-            error, outcome = f"environment step raised {describe_exception(exc, env_module)}", "error"
+            error, outcome = f"environment step raised {describe_exception(exc)}", "error"
             break
         steps += 1
         x, y = int(env.agent_pos[0]), int(env.agent_pos[1])

@@ -24,7 +24,7 @@ of ``envs.pygame_nav.blocks`` they use, as the seed program does)."""
 DEFAULT_MAX_SECONDS = 1200.0
 """One episode's wall-clock limit: replanning policies on 1,000-obstacle arenas take 0.3-0.6 s a step."""
 DIFFICULTY_MEASURE = "path_length"
-"""Ties between equally hard candidate levels go to the shorter shortest path (px, see check_env)."""
+"""Breaks ties between equally hard candidate levels (see envs.api.DomainSpec.difficulty_measure): the shortest path (px, see check_env)."""
 PROBE_STEPS = 64
 """Steps of the short episode a policy candidate plays on the new level before it is accepted."""
 

@@ -1,15 +1,13 @@
 """The pygame navigation program contracts: their text, and the checks every entry point shares."""
 from __future__ import annotations
 
-import inspect
 import math
 import os
-import random
 from numbers import Real
 
 import numpy as np
 
-from envs.api import ProgramError, imports_sentence
+from envs.api import ProgramError, describe_exception, imports_sentence, seeded_reset
 
 IMPORTS = imports_sentence({"pygame", "gymnasium"})
 
@@ -115,34 +113,15 @@ def make_env(env_module):
     try:
         return cls()
     except Exception as exc:
-        raise ProgramError(f"CustomEnv() raised {type(exc).__name__}: {exc}") from exc
-
-
-def _takes_seed(reset) -> bool:
-    try:
-        params = inspect.signature(reset).parameters.values()
-    except (TypeError, ValueError):
-        return False
-    return any(p.name == "seed" or p.kind is p.VAR_KEYWORD for p in params)
+        raise ProgramError(f"CustomEnv() raised {describe_exception(exc)}") from exc
 
 
 def reset_env(env, seed: int):
-    """Seed ``random`` and ``numpy.random``, reset ``env`` (with ``seed=`` if it takes one), check obs.
+    """Seed the generators, reset ``env`` (with ``seed=`` if it takes one), check the observation.
 
     Returns ``(obs, info)``; raises ProgramError if reset raises or returns a malformed observation.
     """
-    random.seed(seed)
-    np.random.seed(seed % 2 ** 32)
-    try:
-        out = env.reset(seed=seed) if _takes_seed(env.reset) else env.reset()
-    except Exception as exc:
-        raise ProgramError(f"reset() raised {type(exc).__name__}: {exc}") from exc
-    if not (isinstance(out, tuple) and len(out) == 2):
-        raise ProgramError(f"reset() must return (obs, info), got {type(out).__name__}")
-    problem = obs_problem(out[0])
-    if problem:
-        raise ProgramError(f"reset(): {problem}")
-    return out
+    return seeded_reset(env, seed, obs_problem)
 
 
 def step_env(env, action, full: bool = False):
@@ -154,7 +133,7 @@ def step_env(env, action, full: bool = False):
     try:
         out = env.step(action)
     except Exception as exc:
-        raise ProgramError(f"step() raised {type(exc).__name__}: {exc}") from exc
+        raise ProgramError(f"step() raised {describe_exception(exc)}") from exc
     if not (isinstance(out, tuple) and len(out) == 5):
         raise ProgramError("step() must return (obs, reward, terminated, truncated, info)")
     obs = out[0]

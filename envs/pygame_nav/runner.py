@@ -113,7 +113,7 @@ def run_episode(env_module, policy_module, *, seed: int, trace: bool = False,
         try:
             action = policy(obs)
         except Exception as exc:
-            error = f"policy raised {describe_exception(exc, policy_module)}"
+            error = f"policy raised {describe_exception(exc)}"
             break
         finally:
             thinking += time.perf_counter() - tick

@@ -7,7 +7,7 @@ import pytest
 
 from coevolve.config import RunConfig
 from coevolve.domains import DOMAINS, Domain
-from coevolve.evaluate import ResultCache
+from coevolve.evaluate import Evaluator, ResultCache
 from coevolve.heldout import evaluate_heldout
 from coevolve.loop import run
 from coevolve.progress import Progress
@@ -77,8 +77,9 @@ def test_run_resume_and_heldout_never_evaluate_anything_twice(toy, tmp_path):
 
     families = state.domain.envs.heldout_suite()
     for attempt in range(2):
-        rows = evaluate_heldout(state.policies, state.msne.row_strategy, families, "toy_envs",
-                                pool, 6, 0, ResultCache(os.path.join(root, "heldout_cache.jsonl")))
+        evaluator = Evaluator("toy_envs", pool, 6, 0,
+                              ResultCache(os.path.join(root, "heldout_cache.jsonl")), reuse=False)
+        rows = evaluate_heldout(state.policies, state.msne.row_strategy, families, evaluator)
         assert len(rows) == 3 * len(families)
         heldout_jobs = pool.take()
         assert (len(heldout_jobs) > 0) == (attempt == 0)  # the second time: all cached

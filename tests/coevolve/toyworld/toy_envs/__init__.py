@@ -3,7 +3,9 @@
 The policy wins an episode when SKILL + noise >= LEVEL, with noise in {-1, 0, 1} from the seed.
 """
 import os
+import struct
 import time
+import zlib
 
 from envs.api import EpisodeResult, HeldoutFamily, LevelCheck
 
@@ -38,3 +40,16 @@ def format_trace(trace):
 def heldout_suite():
     return [HeldoutFamily("hard", ("LEVEL = 6\n", "LEVEL = 8\n")),
             HeldoutFamily("easy", ("LEVEL = 0\n",))]
+
+
+def render(env_module, seed, path, out_png):
+    """The level as a one-pixel-high grey PNG, one pixel per LEVEL step."""
+    width = max(1, env_module.LEVEL)
+    rows = b"\0" + bytes([128]) * width
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    with open(out_png, "wb") as handle:
+        handle.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, 1, 8, 0, 0, 0, 0))
+                     + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
