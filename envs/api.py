@@ -258,7 +258,8 @@ class HeldoutFamily:
 
 
 PROGRAM_FILES = ("env_program.py", "policy_program.py")
-"""File names the harness executes an environment and a policy program under."""
+"""File names the harness executes an environment and a policy program under (every program
+file name ends in ``_program.py``)."""
 
 
 def describe_exception(exc: BaseException) -> str:
@@ -272,7 +273,7 @@ def describe_exception(exc: BaseException) -> str:
     tb = exc.__traceback__
     while tb is not None:
         filename = tb.tb_frame.f_code.co_filename
-        if filename in PROGRAM_FILES:
+        if filename.endswith("_program.py"):
             line = linecache.getline(filename, tb.tb_lineno).strip()
             where = f"{filename}, line {tb.tb_lineno}" + (f": {line}" if line else "")
         tb = tb.tb_next
@@ -287,6 +288,17 @@ def seed_generators(seed: int) -> tuple:
     random.seed(seed)
     np.random.seed(seed % 2**32)
     return generator_states()
+
+
+def construct_env(env_module, class_name: str = "CustomEnv"):
+    """``env_module.CustomEnv()``; ProgramError with the reason if that fails."""
+    cls = getattr(env_module, class_name, None)
+    if not isinstance(cls, type):
+        raise ProgramError(f"the environment program must define `class {class_name}`")
+    try:
+        return cls()
+    except Exception as exc:
+        raise ProgramError(f"{class_name}() raised {describe_exception(exc)}") from exc
 
 
 def seeded_reset(env, seed: int, observation_problem: Callable[[Any], str | None]):

@@ -6,6 +6,7 @@ import math
 import numpy as np
 
 from envs.api import ProgramError, describe_exception, seeded_reset
+from envs.api import construct_env as make_env  # noqa: F401 - the driving modules build levels by it
 
 DOC_ENV = """\
 A driving environment program defines `class CustomEnv`, constructible as `CustomEnv()`, with
@@ -88,17 +89,6 @@ def obs_problem(obs) -> str | None:
         if not (isinstance(obs[key], list) and all(isinstance(item, dict) for item in obs[key])):
             return f"obs[{key!r}] must be a list of dicts, got {obs[key]!r}"
     return None
-
-
-def make_env(env_module):
-    """``env_module.CustomEnv()``; ProgramError with the reason if that fails."""
-    cls = getattr(env_module, "CustomEnv", None)
-    if not isinstance(cls, type):
-        raise ProgramError("the environment program must define `class CustomEnv`")
-    try:
-        return cls()
-    except Exception as exc:
-        raise ProgramError(f"CustomEnv() raised {describe_exception(exc)}") from exc
 
 
 def reset_env(env, seed: int):

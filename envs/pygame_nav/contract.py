@@ -7,7 +7,7 @@ from numbers import Real
 
 import numpy as np
 
-from envs.api import ProgramError, describe_exception, imports_sentence, seeded_reset
+from envs.api import ProgramError, construct_env, describe_exception, imports_sentence, seeded_reset
 
 IMPORTS = imports_sentence({"pygame", "gymnasium"})
 
@@ -107,13 +107,7 @@ def obstacle_rects(obs) -> np.ndarray:
 def make_env(env_module):
     """``env_module.CustomEnv()`` built headless; ProgramError with the reason if that fails."""
     headless()
-    cls = getattr(env_module, "CustomEnv", None)
-    if not isinstance(cls, type):
-        raise ProgramError("the environment program must define `class CustomEnv`")
-    try:
-        return cls()
-    except Exception as exc:
-        raise ProgramError(f"CustomEnv() raised {describe_exception(exc)}") from exc
+    return construct_env(env_module)
 
 
 def reset_env(env, seed: int):
