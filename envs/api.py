@@ -290,6 +290,16 @@ def seed_generators(seed: int) -> tuple:
     return generator_states()
 
 
+def keys_problem(obs, keys) -> str | None:
+    """Why ``obs`` is not a dict holding every one of ``keys``, or None."""
+    if not isinstance(obs, dict):
+        return f"obs must be a dict, got {type(obs).__name__}"
+    missing = [key for key in keys if key not in obs]
+    if missing:
+        return f"obs lacks {', '.join(missing)} (it needs {', '.join(keys)})"
+    return None
+
+
 def construct_env(env_module, class_name: str = "CustomEnv"):
     """``env_module.CustomEnv()``; ProgramError with the reason if that fails."""
     cls = getattr(env_module, class_name, None)

@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 
-from envs.api import ProgramError, describe_exception, seeded_reset
+from envs.api import ProgramError, describe_exception, keys_problem, seeded_reset
 from envs.api import construct_env as make_env  # noqa: F401 - the driving modules build levels by it
 
 DOC_ENV = """\
@@ -69,11 +69,9 @@ OBS_KEYS = ("speed_mps", "yaw_rate_rps", "speed_hist4", "lateral_hist4", "yaw_er
 
 def obs_problem(obs) -> str | None:
     """What is wrong with ``obs`` under the contract, or None if it conforms."""
-    if not isinstance(obs, dict):
-        return f"obs must be a dict, got {type(obs).__name__}"
-    missing = [key for key in OBS_KEYS if key not in obs]
-    if missing:
-        return f"obs lacks {', '.join(missing)} (it needs {', '.join(OBS_KEYS)})"
+    problem = keys_problem(obs, OBS_KEYS)
+    if problem:
+        return problem
     for key in ("speed_mps", "yaw_rate_rps"):
         if not isinstance(obs[key], (int, float)) or not math.isfinite(obs[key]):
             return f"obs[{key!r}] must be a finite number, got {obs[key]!r}"

@@ -7,7 +7,8 @@ from numbers import Real
 
 import numpy as np
 
-from envs.api import ProgramError, construct_env, describe_exception, imports_sentence, seeded_reset
+from envs.api import (ProgramError, construct_env, describe_exception, imports_sentence, keys_problem,
+                      seeded_reset)
 
 IMPORTS = imports_sentence({"pygame", "gymnasium"})
 
@@ -64,11 +65,9 @@ def finite_pair(value) -> bool:
 
 def obs_problem(obs) -> str | None:
     """What is wrong with ``obs`` under the contract, or None if it conforms."""
-    if not isinstance(obs, dict):
-        return f"obs must be a dict, got {type(obs).__name__}"
-    missing = [key for key in _OBS_KEYS if key not in obs]
-    if missing:
-        return f"obs lacks {', '.join(missing)} (it needs {', '.join(_OBS_KEYS)})"
+    problem = keys_problem(obs, _OBS_KEYS)
+    if problem:
+        return problem
     if not finite_pair(obs["agent_pos"]):
         return f"obs['agent_pos'] must be [x, y] finite numbers, got {obs['agent_pos']!r}"
     if not finite_pair(obs["bounds"]) or min(obs["bounds"]) <= 0:
