@@ -332,9 +332,11 @@ def seeded_reset(env, seed: int, observation_problem: Callable[[Any], str | None
     return out
 
 
-def _name(attribute: str, add: str, required: bool = True, hook: bool = False) -> dict:
-    """Field metadata: the package attribute, what to add when it is missing, and its kind."""
-    return {"attribute": attribute, "add": add, "required": required, "hook": hook}
+def _entry(attribute: str, add: str = "", kind: str = "constant", required: bool = True) -> dict:
+    """Field metadata of :class:`DomainSpec`: the package attribute (or file) it is read from,
+    what to add when it is missing, its kind ("constant", "hook" or "file") and whether it is
+    required."""
+    return {"attribute": attribute, "add": add, "kind": kind, "required": required}
 
 
 @dataclass(frozen=True)
@@ -346,90 +348,86 @@ class DomainSpec:
     package into this record; optional names that are missing take the defaults below.
     """
 
-    name: str = field(metadata=_name("NAME", 'NAME = "<domain name>"'))
+    name: str = field(metadata=_entry("NAME", 'NAME = "<domain name>"'))
     """The domain's name on the command line and in programs' ``domain`` field."""
-    env_required: tuple = field(metadata=_name("ENV_REQUIRED", 'ENV_REQUIRED = ("CustomEnv",)'))
+    env_required: tuple = field(metadata=_entry("ENV_REQUIRED", 'ENV_REQUIRED = ("CustomEnv",)'))
     """Names an environment program must define."""
-    policy_required: tuple = field(metadata=_name("POLICY_REQUIRED", 'POLICY_REQUIRED = ("policy",)'))
+    policy_required: tuple = field(metadata=_entry("POLICY_REQUIRED", 'POLICY_REQUIRED = ("policy",)'))
     """Names a policy program must define (empty when the runner accepts several forms)."""
-    allowed_imports: frozenset = field(metadata=_name(
+    allowed_imports: frozenset = field(metadata=_entry(
         "ALLOWED_IMPORTS", 'ALLOWED_IMPORTS = frozenset({"<simulator package>"})'))
     """Top-level modules a program may import beyond :data:`SAFE_STDLIB` (the simulator)."""
-    doc_env: str = field(metadata=_name("DOC_ENV", 'DOC_ENV = "<the environment program contract>"'))
+    doc_env: str = field(metadata=_entry("DOC_ENV", 'DOC_ENV = "<the environment program contract>"'))
     """The environment program contract: the README and the LLM prompts show this text."""
-    doc_policy: str = field(metadata=_name("DOC_POLICY", 'DOC_POLICY = "<the policy program contract>"'))
+    doc_policy: str = field(metadata=_entry("DOC_POLICY", 'DOC_POLICY = "<the policy program contract>"'))
     """The policy program contract, likewise."""
-    seed_env: str = field(metadata=_name("SEED_ENV", 'SEED_ENV = "<source of the seed environment program>"'))
+    seed_env: str = field(metadata=_entry("SEED_ENV", 'SEED_ENV = "<source of the seed environment program>"'))
     """Source of the seed environment program (iteration 0)."""
-    default_max_seconds: float = field(metadata=_name("DEFAULT_MAX_SECONDS", "DEFAULT_MAX_SECONDS = 300.0"))
+    default_max_seconds: float = field(metadata=_entry("DEFAULT_MAX_SECONDS", "DEFAULT_MAX_SECONDS = 300.0"))
     """Generous wall-clock limit of one episode, in seconds."""
-    run_episode: Callable = field(metadata=_name(
+    run_episode: Callable = field(metadata=_entry(
         "run_episode", "def run_episode(env_module, policy_module, *, seed, trace=False, **options) "
-        "-> EpisodeResult", hook=True))
+        "-> EpisodeResult", "hook"))
     """Plays one seeded episode (options: ``max_steps`` for the probe, ``fingerprint`` with
     ``start_states``, a held-out family's options)."""
-    check_env: Callable = field(metadata=_name(
-        "check_env", "def check_env(env_module, *, seeds) -> LevelCheck", hook=True))
+    check_env: Callable = field(metadata=_entry(
+        "check_env", "def check_env(env_module, *, seeds) -> LevelCheck", "hook"))
     """Feasibility of an environment program over seeded resets."""
-    render: Callable = field(metadata=_name(
-        "render", "def render(env_module, seed, path, out_png, **options) -> None", hook=True))
+    render: Callable = field(metadata=_entry(
+        "render", "def render(env_module, seed, path, out_png, **options) -> None", "hook"))
     """Draws the seeded level with a path into ``out_png``; with ``out_png=None`` as its default
     it returns the PNG as base64 text instead."""
-    heldout_suite: Callable = field(metadata=_name(
-        "heldout_suite", "def heldout_suite() -> list[HeldoutFamily]", hook=True))
+    heldout_suite: Callable = field(metadata=_entry(
+        "heldout_suite", "def heldout_suite() -> list[HeldoutFamily]", "hook"))
     """The held-out level families of ``coevolve heldout``."""
-    difficulty_measure: str | None = field(default=None, metadata=_name(
+    difficulty_measure: str | None = field(default=None, metadata=_entry(
         "DIFFICULTY_MEASURE", 'DIFFICULTY_MEASURE = "<a LevelCheck measure>"', required=False))
     """The LevelCheck measure that breaks ties between environment candidates of equal mixture
     success and return (``coevolve.loop.env_preference``): among levels the mixture never solves
     the smaller value is kept (the simplest level it fails on), otherwise the larger one."""
-    probe_steps: int | None = field(default=None, metadata=_name(
+    probe_steps: int | None = field(default=None, metadata=_entry(
         "PROBE_STEPS", "PROBE_STEPS = 64", required=False))
     """``max_steps`` of the short episode a policy candidate plays before it is accepted; None:
     no probe."""
-    run_defaults: Mapping = field(default_factory=dict, metadata=_name(
+    run_defaults: Mapping = field(default_factory=dict, metadata=_entry(
         "RUN_DEFAULTS", 'RUN_DEFAULTS = {"episodes": 3}', required=False))
     """RunConfig fields a run of this domain uses unless given on the command line."""
-    draw_level: Callable | None = field(default=None, metadata=_name(
-        "draw_level", "def draw_level(env_module, policy_module, *, seed) -> str", False, True))
+    draw_level: Callable | None = field(default=None, metadata=_entry(
+        "draw_level", "def draw_level(env_module, policy_module, *, seed) -> str", "hook", required=False))
     """The seeded level as text with the policy's path, for the LLM policy designer."""
-    format_trace: Callable | None = field(default=None, metadata=_name(
-        "format_trace", "def format_trace(trace) -> str", False, True))
+    format_trace: Callable | None = field(default=None, metadata=_entry(
+        "format_trace", "def format_trace(trace) -> str", "hook", required=False))
     """An episode trace as text for the designers; without it they see no trace."""
-    trace_path: Callable | None = field(default=None, metadata=_name(
-        "trace_path", "def trace_path(trace) -> list", False, True))
+    trace_path: Callable | None = field(default=None, metadata=_entry(
+        "trace_path", "def trace_path(trace) -> list", "hook", required=False))
     """The path a trace holds, for ``render``; without it ``trace.path`` is used."""
-    start_states: Callable | None = field(default=None, metadata=_name(
+    start_states: Callable | None = field(default=None, metadata=_entry(
         "start_states", "def start_states(env_module, *, seeds, **options) -> list[str | None]",
-        False, True))
+        "hook", required=False))
     """Start fingerprints (:func:`state_digest`) of seeded resets; with it the evaluator plays one
     episode per distinct start (``run_episode`` must then take ``fingerprint`` and report
     ``start`` and ``deterministic``)."""
-    env_notes: str = field(default="", metadata=_name("prompt_notes_env.md", "", required=False))
+    env_notes: str = field(default="", metadata=_entry("prompt_notes_env.md", kind="file", required=False))
     """Advice shown to the LLM environment designer after the contract (a file)."""
-    policy_notes: str = field(default="", metadata=_name("prompt_notes_policy.md", "", required=False))
+    policy_notes: str = field(default="", metadata=_entry("prompt_notes_policy.md", kind="file", required=False))
     """Advice shown to the LLM policy designer after the contract (a file)."""
-    env_ideas: tuple = field(default=(), metadata=_name("prompt_ideas_env.txt", "", required=False))
+    env_ideas: tuple = field(default=(), metadata=_entry("prompt_ideas_env.txt", kind="file", required=False))
     """Changes to steer LLM environment candidates with, one a line ('#' comments; a file)."""
-    policy_ideas: tuple = field(default=(), metadata=_name("prompt_ideas_policy.txt", "", required=False))
+    policy_ideas: tuple = field(default=(), metadata=_entry("prompt_ideas_policy.txt", kind="file", required=False))
     """Changes to steer LLM policy candidates with, likewise."""
 
 
-def spec_fields(kind: str | None = None) -> list:
-    """The fields of :class:`DomainSpec`: all, or those of ``kind`` ("required", "optional",
-    "hook", "file")."""
-    def is_file(f):
-        return "." in f.metadata["attribute"]
-    chosen = {"required": lambda f: f.metadata["required"],
-              "optional": lambda f: not f.metadata["required"] and not is_file(f),
-              "hook": lambda f: f.metadata["hook"], "file": is_file, None: lambda f: True}[kind]
-    return [f for f in fields(DomainSpec) if chosen(f)]
+def spec_fields(kind: str | None = None, required: bool | None = None) -> list:
+    """The fields of :class:`DomainSpec`, optionally only those of ``kind`` ("constant", "hook",
+    "file") or only the required (or optional) ones."""
+    return [f for f in fields(DomainSpec)
+            if kind in (None, f.metadata["kind"]) and required in (None, f.metadata["required"])]
 
 
 def missing_names(package: ModuleType) -> list[str]:
     """One "what to add" sentence per required name ``package`` lacks."""
     return [f"{package.__name__} has no {f.metadata['attribute']}: add `{f.metadata['add']}`"
-            for f in spec_fields("required") if not hasattr(package, f.metadata["attribute"])]
+            for f in spec_fields(required=True) if not hasattr(package, f.metadata["attribute"])]
 
 
 @functools.lru_cache(maxsize=None)
@@ -442,7 +440,7 @@ def domain_spec(package: ModuleType) -> DomainSpec:
     values = {}
     for f in spec_fields():
         attribute = f.metadata["attribute"]
-        if f in spec_fields("file"):
+        if f.metadata["kind"] == "file":
             text = _text_beside(package, attribute)
             if text is not None:
                 values[f.name] = text.strip() if attribute.endswith(".md") else tuple(

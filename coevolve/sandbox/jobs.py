@@ -14,6 +14,7 @@ import linecache
 import sys
 import types
 
+import numpy  # noqa: F401 - imported once in the worker, not in every program process it forks
 from envs.api import PROGRAM_FILES, EpisodeResult, describe_exception, generator_states, seed_generators
 
 from coevolve.sandbox import codec

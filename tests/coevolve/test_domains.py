@@ -76,7 +76,7 @@ def domain_root(tmp_path, monkeypatch):
 
 
 def test_the_spec_requires_exactly_the_names_the_toy_defines():
-    assert {f.metadata["attribute"] for f in spec_fields("required")} == set(ENV_SIDE)
+    assert {f.metadata["attribute"] for f in spec_fields(required=True)} == set(ENV_SIDE)
 
 
 @pytest.mark.parametrize("name", sorted(ENV_SIDE))
@@ -84,7 +84,7 @@ def test_each_missing_name_is_reported_with_what_to_add(domain_root, monkeypatch
     package = f"lacks_{name.lower()}"
     env_package, policy_package = write_domain(domain_root, package, leave_out=name)
     problems = check_domain(package, env_package, policy_package)
-    field = next(f for f in spec_fields("required") if f.metadata["attribute"] == name)
+    field = next(f for f in spec_fields(required=True) if f.metadata["attribute"] == name)
     assert problems == [f"{env_package} has no {name}: add `{field.metadata['add']}`"]
     monkeypatch.delitem(DOMAINS, package, raising=False)
     with pytest.raises(UserInputError, match=f"has no {name}: add"):
