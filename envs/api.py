@@ -361,7 +361,8 @@ class DomainSpec:
     """The environment program contract: the README and the LLM prompts show this text."""
     doc_policy: str = field(metadata=_entry("DOC_POLICY", 'DOC_POLICY = "<the policy program contract>"'))
     """The policy program contract, likewise."""
-    seed_env: str = field(metadata=_entry("SEED_ENV", 'SEED_ENV = "<source of the seed environment program>"'))
+    seed_env: str = field(metadata=_entry(
+        "SEED_ENV", 'SEED_ENV = "<source of the seed environment program>"'))
     """Source of the seed environment program (iteration 0)."""
     default_max_seconds: float = field(metadata=_entry("DEFAULT_MAX_SECONDS", "DEFAULT_MAX_SECONDS = 300.0"))
     """Generous wall-clock limit of one episode, in seconds."""
@@ -407,13 +408,17 @@ class DomainSpec:
     """Start fingerprints (:func:`state_digest`) of seeded resets; with it the evaluator plays one
     episode per distinct start (``run_episode`` must then take ``fingerprint`` and report
     ``start`` and ``deterministic``)."""
-    env_notes: str = field(default="", metadata=_entry("prompt_notes_env.md", kind="file", required=False))
+    env_notes: str = field(default="", metadata=_entry(
+        "prompt_notes_env.md", kind="file", required=False))
     """Advice shown to the LLM environment designer after the contract (a file)."""
-    policy_notes: str = field(default="", metadata=_entry("prompt_notes_policy.md", kind="file", required=False))
+    policy_notes: str = field(default="", metadata=_entry(
+        "prompt_notes_policy.md", kind="file", required=False))
     """Advice shown to the LLM policy designer after the contract (a file)."""
-    env_ideas: tuple = field(default=(), metadata=_entry("prompt_ideas_env.txt", kind="file", required=False))
+    env_ideas: tuple = field(default=(), metadata=_entry(
+        "prompt_ideas_env.txt", kind="file", required=False))
     """Changes to steer LLM environment candidates with, one a line ('#' comments; a file)."""
-    policy_ideas: tuple = field(default=(), metadata=_entry("prompt_ideas_policy.txt", kind="file", required=False))
+    policy_ideas: tuple = field(default=(), metadata=_entry(
+        "prompt_ideas_policy.txt", kind="file", required=False))
     """Changes to steer LLM policy candidates with, likewise."""
 
 

@@ -1,4 +1,6 @@
-"""The urban driving domain (COvolve's CARLA domain) on highway-env: the protocol of :mod:`envs.api`.
+"""The urban driving domain (COvolve's CARLA domain) on highway-env.
+
+Declares the names of :class:`envs.api.DomainSpec` (LLM notes: the prompt_* files here).
 
 Environment programs define ``class CustomEnv`` (reset(seed=...)/step over COvolve's CARLA
 observation dict, :data:`DOC_ENV`); policy programs define ``policy(obs) -> (steer, throttle, brake)``

@@ -1,4 +1,6 @@
-"""The MiniGrid domain, environment side (the protocol of :mod:`envs.api`).
+"""The MiniGrid domain, environment side: the names of :class:`envs.api.DomainSpec`.
+
+Its LLM notes and ideas are the prompt_* files beside this module.
 
 Environment programs define ``class CustomEnv(MiniGridEnv)``; policy programs define
 ``policy(obs, agent_pos, agent_dir) -> int``. See :data:`DOC_ENV` and :data:`DOC_POLICY`.

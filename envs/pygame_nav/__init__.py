@@ -1,7 +1,8 @@
 """The PyGame 2D navigation domain (COvolve's second domain): a disc agent reaches a goal zone.
 
-Follows the protocol of :mod:`envs.api`. Environment programs define ``class CustomEnv`` (reset/step
-over the observation dict of :data:`DOC_ENV`); policy programs define ``policy(obs) -> (vx, vy)``.
+Declares the names of :class:`envs.api.DomainSpec` (LLM notes and ideas: the prompt_* files here).
+Environment programs define ``class CustomEnv`` (reset/step over the observation dict of
+:data:`DOC_ENV`); policy programs define ``policy(obs) -> (vx, vy)``.
 The offline designer's environment programs are standalone: layout constants plus the arena code
 copied from :mod:`envs.pygame_nav.blocks` (see :mod:`envs.pygame_nav.program`).
 """
