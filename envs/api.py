@@ -332,6 +332,21 @@ def seeded_reset(env, seed: int, observation_problem: Callable[[Any], str | None
     return out
 
 
+def checked_step(env, action, observation_problem: Callable[[Any], str | None]) -> tuple:
+    """``env.step(action)``: its 5-tuple, or ProgramError if the step raises, returns something
+    else, or returns an observation ``observation_problem`` finds fault with."""
+    try:
+        out = env.step(action)
+    except Exception as exc:
+        raise ProgramError(f"step() raised {describe_exception(exc)}") from exc
+    if not (isinstance(out, tuple) and len(out) == 5):
+        raise ProgramError("step() must return (obs, reward, terminated, truncated, info)")
+    problem = observation_problem(out[0])
+    if problem:
+        raise ProgramError(f"step(): {problem}")
+    return out
+
+
 def _entry(attribute: str, add: str = "", kind: str = "constant", required: bool = True) -> dict:
     """Field metadata of :class:`DomainSpec`: the package attribute (or file) it is read from,
     what to add when it is missing, its kind ("constant", "hook" or "file") and whether it is

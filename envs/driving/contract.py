@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 
-from envs.api import ProgramError, describe_exception, keys_problem, seeded_reset
+from envs.api import ProgramError, checked_step, describe_exception, keys_problem, seeded_reset
 from envs.api import construct_env as make_env  # noqa: F401 - the driving modules build levels by it
 
 DOC_ENV = """\
@@ -97,17 +97,14 @@ def reset_env(env, seed: int):
     return seeded_reset(env, seed, obs_problem)
 
 
+def _quick_obs_problem(obs) -> str | None:
+    """The episode loop's check of a step's observation: its type."""
+    return None if isinstance(obs, dict) else "obs must be a dict"
+
+
 def step_env(env, action, full: bool = False):
     """``env.step(action)`` checked; the observation in full only with ``full`` (else its type)."""
-    try:
-        out = env.step(action)
-    except Exception as exc:
-        raise ProgramError(f"step() raised {describe_exception(exc)}") from exc
-    if not (isinstance(out, tuple) and len(out) == 5):
-        raise ProgramError("step() must return (obs, reward, terminated, truncated, info)")
-    problem = obs_problem(out[0]) if full else None if isinstance(out[0], dict) else "obs must be a dict"
-    if problem:
-        raise ProgramError(f"step(): {problem}")
+    out = checked_step(env, action, obs_problem if full else _quick_obs_problem)
     if not isinstance(out[1], (int, float)) or not math.isfinite(out[1]):
         raise ProgramError(f"step() reward must be a finite number, got {out[1]!r}")
     return out

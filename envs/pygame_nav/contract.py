@@ -7,7 +7,7 @@ from numbers import Real
 
 import numpy as np
 
-from envs.api import (ProgramError, construct_env, describe_exception, imports_sentence, keys_problem,
+from envs.api import (ProgramError, checked_step, construct_env, imports_sentence, keys_problem,
                       seeded_reset)
 
 IMPORTS = imports_sentence({"pygame", "gymnasium"})
@@ -117,27 +117,20 @@ def reset_env(env, seed: int):
     return seeded_reset(env, seed, obs_problem)
 
 
+def _quick_obs_problem(obs) -> str | None:
+    """The episode loop's check of a step's observation: its type and ``agent_pos``."""
+    if not isinstance(obs, dict) or not finite_pair(obs.get("agent_pos")):
+        return "obs must be a dict whose agent_pos is [x, y] finite numbers"
+    return None
+
+
 def step_env(env, action, full: bool = False):
     """``env.step(action)`` checked: ProgramError if it raises or breaks the 5-tuple/obs contract.
 
     The observation is checked in full only with ``full``; otherwise (the episode loop's hot path)
     only its type and ``agent_pos`` are.
     """
-    try:
-        out = env.step(action)
-    except Exception as exc:
-        raise ProgramError(f"step() raised {describe_exception(exc)}") from exc
-    if not (isinstance(out, tuple) and len(out) == 5):
-        raise ProgramError("step() must return (obs, reward, terminated, truncated, info)")
-    obs = out[0]
-    if full:
-        problem = obs_problem(obs)
-    elif not isinstance(obs, dict) or not finite_pair(obs.get("agent_pos")):
-        problem = "obs must be a dict whose agent_pos is [x, y] finite numbers"
-    else:
-        problem = None
-    if problem:
-        raise ProgramError(f"step(): {problem}")
+    out = checked_step(env, action, obs_problem if full else _quick_obs_problem)
     if not isinstance(out[1], Real):
         raise ProgramError(f"step() reward must be a number, got {out[1]!r}")
     return out
