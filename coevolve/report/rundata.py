@@ -58,18 +58,20 @@ def load_run(root: str) -> RunData:
         raise UserInputError(f"{root}: config.json names neither a domain nor a game; "
                              f"is this a coevolve run directory?")
     try:
-        iterations = tuple(IterationRecord.from_json(line) for line in store.iterations())
+        lines = store.iterations()
     except json.JSONDecodeError as exc:
         raise UserInputError(f"{store.path('iterations.jsonl')} has a malformed line: "
                              f"{exc}") from None
-    except (KeyError, TypeError, ValueError) as exc:
-        raise UserInputError(f"{store.path('iterations.jsonl')} has a record this version "
-                             f"cannot read ({type(exc).__name__}: {exc})") from None
-    if not iterations:
+    if not lines:
         raise UserInputError(f"{root} has no finished iteration yet (iterations.jsonl is empty)")
     payoff_path = store.path("payoff.csv")
     if not os.path.exists(payoff_path):
         raise UserInputError(f"{root} has iterations but no payoff.csv")
+    try:
+        iterations = tuple(IterationRecord.from_json(line) for line in lines)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise UserInputError(f"{store.path('iterations.jsonl')} has a record this version "
+                             f"cannot read ({type(exc).__name__}: {exc})") from None
     payoffs = PayoffMatrix.load_csv(payoff_path)
     _check_archive(store, iterations, payoffs)
     return RunData(root, "coevolve", config, iterations, payoffs,

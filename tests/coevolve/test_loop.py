@@ -11,7 +11,7 @@ import numpy as np
 from coevolve.config import RunConfig
 from coevolve.loop import run
 from coevolve.progress import Progress
-from coevolve.runstate import RunState
+from coevolve.session import Session
 from coevolve.store import RunStore
 
 TOYWORLD = os.path.join(os.path.dirname(__file__), "toyworld")
@@ -19,10 +19,10 @@ TOYWORLD = os.path.join(os.path.dirname(__file__), "toyworld")
 
 def test_loop_records_and_chooses_per_the_paper(toy_domain, tmp_path):
     cfg = RunConfig(domain="toy", iterations=4, episodes=6, candidates=3, workers=2)
-    state = RunState.create(cfg, str(tmp_path / "run"), progress=Progress(quiet=True))
+    state = Session.create(cfg, str(tmp_path / "run"), progress=Progress(quiet=True))
     executed = []
-    original = state.pool.run
-    state.pool.run = lambda jobs, progress=None: executed.append(len(jobs)) or original(jobs, progress)
+    original = state.executor.run
+    state.executor.run = lambda jobs, progress=None: executed.append(len(jobs)) or original(jobs, progress)
     try:
         run(state, 4)
     finally:
