@@ -123,40 +123,43 @@ class Screener:
         """Records of environment candidates: accepted, or rejected with a reason."""
         fresh = [p for p in proposed if isinstance(p, Program) and not archive.holds(p)]
         checks = dict(zip((p.sha256 for p in fresh), self.check_envs(fresh)))
-        records = []
-        for n, program in enumerate(proposed):
-            if isinstance(program, NoCandidate):
-                records.append(not_written(program))
-            elif archive.holds(program):
-                records.append(_candidate(program, t, n, Status.REJECTED, Category.DUPLICATE,
-                                          "identical to an archived environment"))
-            else:
-                check = checks[program.sha256]
-                status = Status.ACCEPTED if check.feasible else Status.REJECTED
-                records.append(_candidate(program, t, n, status, check.category, check.reason,
-                                          measures=check.measures))
-        return records
+
+        def judge(program: Program) -> tuple:
+            check = checks[program.sha256]
+            status = Status.ACCEPTED if check.feasible else Status.REJECTED
+            return status, check.category, check.reason, check.measures
+
+        return _records(proposed, archive, t, "environment", judge)
 
     def screen_policies(self, proposed: list, env: Program, archive, t: int) -> list[Candidate]:
         """Records of policy candidates: accepted (to be evaluated), or rejected with a reason
         (static checks, then a short episode on ``env``)."""
         fresh = [p for p in proposed if isinstance(p, Program) and not archive.holds(p)]
         reasons = dict(zip((p.sha256 for p in fresh), self.probe_policies(fresh, env)))
-        records = []
-        for n, program in enumerate(proposed):
-            if isinstance(program, NoCandidate):
-                records.append(not_written(program))
-            elif archive.holds(program):
-                records.append(_candidate(program, t, n, Status.REJECTED, Category.DUPLICATE,
-                                          "identical to an archived policy"))
-            elif reasons[program.sha256]:
-                reason = reasons[program.sha256]
-                category = (Category.RUNTIME if reason.startswith(RUNTIME_FAILURE)
-                            else Category.INVALID)
-                records.append(_candidate(program, t, n, Status.REJECTED, category, reason))
-            else:
-                records.append(_candidate(program, t, n, Status.ACCEPTED))
-        return records
+
+        def judge(program: Program) -> tuple:
+            reason = reasons[program.sha256]
+            if not reason:
+                return Status.ACCEPTED, None, None, None
+            runtime = reason.startswith(RUNTIME_FAILURE)
+            return Status.REJECTED, Category.RUNTIME if runtime else Category.INVALID, reason, None
+
+        return _records(proposed, archive, t, "policy", judge)
+
+
+def _records(proposed: list, archive, t: int, noun: str, judge) -> list[Candidate]:
+    """One record per proposed slot: not written, a duplicate, or ``judge(program)``'s
+    (status, category, reason, measures)."""
+    records = []
+    for n, program in enumerate(proposed):
+        if isinstance(program, NoCandidate):
+            records.append(not_written(program))
+        elif archive.holds(program):
+            records.append(_candidate(program, t, n, Status.REJECTED, Category.DUPLICATE,
+                                      f"identical to an archived {noun}"))
+        else:
+            records.append(_candidate(program, t, n, *judge(program)))
+    return records
 
 
 def _candidate(program: Program, t: int, n: int, status: Status, category=None, reason=None,
