@@ -47,6 +47,6 @@ class Recorder:
         """The program an iteration archived, checked against its logged sha256."""
         program = Program(kind, domain, self.store.read(entry.file), entry.parent, entry.origin)
         if program.sha256 != entry.sha256:
-            raise UserInputError(f"{entry.file} was modified after it was archived "
-                                 f"(sha256 differs); cannot resume")
+            raise UserInputError(f"{self.store.path(entry.file)} was modified after it was "
+                                 f"archived (sha256 differs)")
         return program

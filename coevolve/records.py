@@ -174,7 +174,7 @@ class IterationRecord:
     msne: dict
     """Policy label -> MSNE weight after the iteration."""
     value: float
-    """The game value of the MSNE."""
+    """The game value of the MSNE (NaN for a line without one)."""
     scores: dict
     """Strategy (greedy, uniform, msne) -> worst-case and mean success on the archive."""
     candidates: tuple = ()
@@ -238,8 +238,8 @@ class IterationRecord:
     def from_json(cls, data: dict) -> "IterationRecord":
         """Inverse of :meth:`to_json`."""
         return cls(data["iteration"], ArchiveEntry.from_json(data.get("env")),
-                   ArchiveEntry.from_json(data.get("policy")), data["msne"], data["value"],
-                   data["scores"],
+                   ArchiveEntry.from_json(data.get("policy")), data["msne"],
+                   data.get("value", float("nan")), data.get("scores", {}),
                    tuple(Candidate.from_json(c) for c in data.get("candidates", [])),
                    data.get("env_mixture"), tuple(data.get("new_cells", [])),
                    data.get("episodes"), data.get("timings", {}),
