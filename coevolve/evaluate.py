@@ -131,14 +131,11 @@ class Evaluator:
         episodes: episodes per cell.
         seed: base seed of the episode seeds.
         cache: cell cache; a fresh in-memory one by default.
-        episode_seconds: wall-clock limit per episode; None uses the executor's.
-        options: extra keyword arguments for every ``run_episode`` call.
         reuse: skip episodes whose outcome is already known (see :meth:`evaluate`).
     """
 
     def __init__(self, env_package: str, executor, episodes: int, seed: int,
-                 cache: ResultCache | None = None, episode_seconds: float | None = None,
-                 options: dict | None = None, reuse: bool = True):
+                 cache: ResultCache | None = None, reuse: bool = True):
         if episodes < 1:
             raise ValueError("episodes must be at least 1")
         self.env_package = env_package
@@ -146,8 +143,6 @@ class Evaluator:
         self.episodes = episodes
         self.seed = seed
         self.cache = cache if cache is not None else ResultCache()
-        self.episode_seconds = episode_seconds
-        self.options = dict(options or {})
         self.reuse = reuse and callable(getattr(importlib.import_module(env_package),
                                                 "start_states", None))
         """Whether episodes are reused: asked for, and the domain can fingerprint its starts."""
@@ -164,7 +159,7 @@ class Evaluator:
     def episode_job(self, policy: Program, env: Program, index: int, trace: bool = False,
                     fingerprint: bool = False) -> Job:
         """The sandbox job of one episode (``fingerprint``: have it report its start)."""
-        kwargs = {"seed": episode_seed(env.sha256, self.seed, index), **self.options}
+        kwargs = {"seed": episode_seed(env.sha256, self.seed, index)}
         if trace:
             kwargs["trace"] = True
         if fingerprint:
@@ -172,7 +167,7 @@ class Evaluator:
         group = episode_group(("trace" if trace else "play", policy.sha256, env.sha256), index,
                               self.episodes)
         return Job(self.env_package, "run_episode", env.source, policy.source, kwargs,
-                   self.episode_seconds, group)
+                   group=group)
 
     def evaluate(self, pairs: Sequence[tuple[Program, Program]],
                  progress: Callable[[int, int], None] | None = None) -> list[CellResult]:
@@ -242,8 +237,8 @@ class Evaluator:
         chunks = [(env, range(start, min(start + per_job, self.episodes)))
                   for env in new for start in range(0, self.episodes, per_job)]
         jobs = [Job(self.env_package, "start_states", env.source, None,
-                    {"seeds": [episode_seed(env.sha256, self.seed, i) for i in indices],
-                     **self.options}, self.episode_seconds) for env, indices in chunks]
+                    {"seeds": [episode_seed(env.sha256, self.seed, i) for i in indices]})
+                for env, indices in chunks]
         results = self.executor.run(jobs) if jobs else []
         for env in new:
             self._starts[env.sha256] = [None] * self.episodes
