@@ -1,7 +1,6 @@
 """Run configuration: one frozen dataclass, written whole into every run directory."""
 from __future__ import annotations
 
-import os
 from dataclasses import asdict, dataclass, fields
 
 
@@ -21,6 +20,8 @@ class RunConfig:
     """Episodes per payoff cell (the paper uses 100)."""
     candidates: int = 4
     """Candidates K per designer per iteration."""
+    meta_solver: str = "nash"
+    """Mixture over the policy archive the designers answer: nash (the MSNE: COvolve), latest (the newest policy: UED-Greedy) or uniform (every policy alike: UED-Uniform)."""
     designer: str = "offline"
     """Designer back end of both roles: offline (AST mutation, no network) or llm."""
     env_designer: str | None = None
@@ -81,10 +82,6 @@ class RunConfig:
     def uses_llm(self) -> bool:
         """Whether either role is designed by the llm back end."""
         return "llm" in (self.designer_of("env"), self.designer_of("policy"))
-
-    def resolved_workers(self) -> int:
-        """Worker count with 0 meaning one per core."""
-        return self.workers or os.cpu_count() or 1
 
     def to_dict(self) -> dict:
         """Plain dict for config.json."""

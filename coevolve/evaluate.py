@@ -131,14 +131,11 @@ class Evaluator:
         episodes: episodes per cell.
         seed: base seed of the episode seeds.
         cache: cell cache; a fresh in-memory one by default.
-        episode_seconds: wall-clock limit per episode; None uses the executor's.
-        options: extra keyword arguments for every ``run_episode`` call.
         reuse: skip episodes whose outcome is already known (see :meth:`evaluate`).
     """
 
     def __init__(self, env_package: str, executor, episodes: int, seed: int,
-                 cache: ResultCache | None = None, episode_seconds: float | None = None,
-                 options: dict | None = None, reuse: bool = True):
+                 cache: ResultCache | None = None, reuse: bool = True):
         if episodes < 1:
             raise ValueError("episodes must be at least 1")
         self.env_package = env_package
@@ -146,8 +143,6 @@ class Evaluator:
         self.episodes = episodes
         self.seed = seed
         self.cache = cache if cache is not None else ResultCache()
-        self.episode_seconds = episode_seconds
-        self.options = dict(options or {})
         self.reuse = reuse and callable(getattr(importlib.import_module(env_package),
                                                 "start_states", None))
         """Whether episodes are reused: asked for, and the domain can fingerprint its starts."""
@@ -174,9 +169,9 @@ class Evaluator:
         return self.job(env.source, policy.source, kwargs, group)
 
     def job(self, env_source: str | None, policy_source: str, kwargs: dict, group=None) -> Job:
-        """A ``run_episode`` job of this domain, with the evaluator's options and limit."""
-        return Job(self.env_package, "run_episode", env_source, policy_source,
-                   {**kwargs, **self.options}, self.episode_seconds, group)
+        """A ``run_episode`` job of this domain."""
+        return Job(self.env_package, "run_episode", env_source, policy_source, kwargs,
+                   group=group)
 
     def evaluate_jobs(self, cells: dict[tuple, list[Job]],
                       progress: Callable[[int, int], None] | None = None) -> dict:
@@ -268,8 +263,8 @@ class Evaluator:
         chunks = [(env, range(start, min(start + per_job, self.episodes)))
                   for env in new for start in range(0, self.episodes, per_job)]
         jobs = [Job(self.env_package, "start_states", env.source, None,
-                    {"seeds": [episode_seed(env.sha256, self.seed, i) for i in indices],
-                     **self.options}, self.episode_seconds) for env, indices in chunks]
+                    {"seeds": [episode_seed(env.sha256, self.seed, i) for i in indices]})
+                for env, indices in chunks]
         results = self.executor.run(jobs) if jobs else []
         for env in new:
             self._starts[env.sha256] = [None] * self.episodes

@@ -12,7 +12,8 @@ import types
 from pathlib import Path
 
 from coevolve.errors import UserInputError
-from coevolve.program import source_sha256
+from coevolve.recorder import Recorder
+from coevolve.records import IterationRecord
 from coevolve.store import RunStore, write_atomic
 
 SUPPORT_WEIGHT = 1e-9
@@ -21,18 +22,20 @@ SUPPORT_WEIGHT = 1e-9
 
 def meta_policy_source(root: str, iteration: int | None = None) -> str:
     """The exported module's text for the MSNE of ``iteration`` (default: the last logged)."""
-    store = RunStore(root)
-    domain = store.load_config()["domain"]
-    records = store.iterations()
+    recorder = Recorder(RunStore(root))
+    domain = recorder.store.load_config()["domain"]
+    records = recorder.iterations()
     if not records:
         raise UserInputError(f"{root} has no finished iteration to export")
     record = _record_at(records, iteration, root)
-    weights = {label: w for label, w in record["msne"].items() if w > SUPPORT_WEIGHT}
+    weights = {label: w for label, w in record.msne.items() if w > SUPPORT_WEIGHT}
     total = sum(weights.values())
     weights = {label: w / total for label, w in sorted(weights.items())}
-    sources = {label: _archived_policy(store, records, label) for label in weights}
+    entries = {r.policy.label: r.policy for r in records if r.policy}
+    sources = {label: recorder.archived("policy", entries[label], domain).source
+               for label in weights}
     header = (f'"""MSNE meta-policy of the coevolve run {Path(root).name!r}, iteration '
-              f'{record["iteration"]} ({domain}): {len(weights)} support policies.\n\n'
+              f'{record.iteration} ({domain}): {len(weights)} support policies.\n\n'
               f"    from this_module import MetaPolicy\n"
               f"    meta = MetaPolicy(seed=0)\n"
               f"    meta.play(env, seed=0)  # one episode on a gymnasium environment\n"
@@ -55,24 +58,15 @@ def load_meta_policy(root: str, iteration: int | None = None, seed: int = 0):
     return module.MetaPolicy(seed)
 
 
-def _record_at(records: list[dict], iteration: int | None, root: str) -> dict:
+def _record_at(records: list[IterationRecord], iteration: int | None,
+               root: str) -> IterationRecord:
     if iteration is None:
         return records[-1]
     for record in records:
-        if record["iteration"] == iteration:
+        if record.iteration == iteration:
             return record
     raise UserInputError(f"{root} has no iteration {iteration} "
-                         f"(logged: 0..{records[-1]['iteration']})")
-
-
-def _archived_policy(store: RunStore, records: list[dict], label: str) -> str:
-    """The source of archived policy ``label``, checked against its recorded sha256."""
-    entry = next(r["policy"] for r in records if r.get("policy") and r["policy"]["label"] == label)
-    source = store.read(entry["file"])
-    if source_sha256(source) != entry["sha256"]:
-        raise UserInputError(f"{entry['file']} was modified after it was archived "
-                             f"(sha256 differs); cannot export it")
-    return source
+                         f"(logged: 0..{records[-1].iteration})")
 
 
 def _sources_literal(sources: dict[str, str]) -> str:

@@ -1,144 +1,211 @@
 """The co-evolution loop of the COvolve paper (PSRO applied to environment design).
 
-Each iteration t:
+Iteration 0 archives the domain's seed environment and seed policy. Each iteration t then:
   1. the environment designer mutates the newest environment into K candidates; invalid or
-     infeasible ones are rejected with their reason; the one on which the MSNE mixture does
+     infeasible ones are rejected with their reason; the one on which the policy mixture does
      worst is kept (the environment player's best response);
-  2. the policy designer mutates the policy with the largest MSNE weight into K candidates,
+  2. the policy designer mutates the policy with the largest mixture weight into K candidates,
      each evaluated on the new environment; the best is kept;
   3. the new column and row are evaluated -- only the unknown cells;
   4. the MSNE is recomputed, and the greedy / uniform / MSNE archive scores are logged.
+
+The mixture of steps 1 and 2 is the meta-solver's (``--meta-solver``): the MSNE (COvolve), the
+newest policy alone (UED-Greedy) or all policies alike (UED-Uniform).
 """
 from __future__ import annotations
 
 import time
 
 import numpy as np
-from solvers.nash import nash
 
+from coevolve.archive import Archive
 from coevolve.designers.base import EnvRequest, PolicyRequest
 from coevolve.program import Program
-from coevolve.runstate import RunState
+from coevolve.records import ArchiveEntry, Candidate, IterationRecord
 from coevolve.scores import archive_scores
+from coevolve.session import Session
+from coevolve.store import program_file
+from coevolve.traces import draw_level, failed_episode, success_on
 
 
-def run_iteration(state: RunState, t: int) -> dict:
-    """Play iteration ``t`` and return its record (already appended to iterations.jsonl)."""
-    cfg, timings = state.config, {}
-    weights = state.msne.row_strategy
+def run(session: Session, until: int, after_iteration=None) -> None:
+    """Play iterations until ``until`` (inclusive) are logged, starting after the last one.
+
+    ``after_iteration()``, if given, is called each time an iteration has been logged.
+    """
+    archive, recorder = session.archive, session.recorder
+    if session.next_iteration == 0:
+        recorder.log(seed_iteration(session), archive.payoffs)
+        if after_iteration is not None:
+            after_iteration()
+    for t in range(max(session.next_iteration, 1), until + 1):
+        record = run_iteration(t, session)
+        recorder.log(record, archive.payoffs)
+        session.progress.iteration_done(record)
+        if after_iteration is not None:
+            after_iteration()
+
+
+def seed_iteration(session: Session) -> IterationRecord:
+    """Iteration 0: the domain's seed environment and seed policy, and their cell."""
+    domain, archive = session.domain, session.archive
+    before = _episodes(session.evaluator)
+    env, policy = domain.seed_env(), domain.seed_policy()
+    check = session.screener.check_env(env)
+    if not check.feasible:
+        raise RuntimeError(f"the seed environment of {domain.name} fails its check: "
+                           f"{check.reason}")
+    archive.add_env(env, 0, check.measures)
+    archive.add_policy(policy, 0)
+    new_cells = archive.fill_unknown(session.counted("iter 0: seed"))
+    archive.solve()
+    return iteration_record(session, 0, env, policy, [], new_cells,
+                            _episodes(session.evaluator, before), {})
+
+
+def run_iteration(t: int, session: Session) -> IterationRecord:
+    """Play iteration ``t`` (steps 1-4 above) on ``session.archive``; returns its record."""
+    archive, evaluator, timings = session.archive, session.evaluator, {}
+    before = _episodes(evaluator)
+    weights = archive.mixture(session.config.meta_solver)
 
     start = time.monotonic()
-    env_choice, env_candidates = choose_environment(state, t, weights)
-    env = env_choice["program"] if env_choice else None
+    env_choice, env_candidates = choose_environment(t, weights, session)
+    env = env_choice.program if env_choice else None
     timings["env_step"] = time.monotonic() - start
 
     start = time.monotonic()
-    policy, policy_candidates = choose_policy(state, t, env or state.envs[-1], weights)
+    policy, policy_candidates = choose_policy(t, env or archive.envs[-1], weights, session)
     timings["policy_step"] = time.monotonic() - start
 
     start = time.monotonic()
     if env is not None:
-        state.add_env(env, t, env_choice["measures"])
+        archive.add_env(env, t, env_choice.measures)
     if policy is not None:
-        state.add_policy(policy, t)
-    state.fill_unknown_cells(f"iter {t}: filling new row and column")
+        archive.add_policy(policy, t)
+    new_cells = archive.fill_unknown(session.counted(f"iter {t}: filling new row and column"))
     timings["fill"] = time.monotonic() - start
 
     start = time.monotonic()
-    state.msne = nash(state.payoffs.complete(), start=state.msne.strategies)  # warm start
+    archive.solve()  # warm-started from the previous equilibrium
     timings["nash"] = time.monotonic() - start
 
-    record = state.iteration_record(t, env, policy, env_candidates + policy_candidates, timings)
-    state.log_iteration(record)
-    return record
+    return iteration_record(session, t, env, policy, env_candidates + policy_candidates,
+                            new_cells, _episodes(evaluator, before), timings)
 
 
-def choose_environment(state: RunState, t: int, weights: np.ndarray):
-    """Step 1: the accepted candidate with the lowest MSNE-mixture success (None if none).
+def choose_environment(t: int, weights: np.ndarray, session: Session):
+    """Step 1: the accepted candidate with the lowest mixture success (None if none), and
+    every candidate's record.
 
     Ties go to the lower mixture return, then by the domain's difficulty measure: to the simpler
     level when the mixture fails every tied candidate (so the curriculum does not jump out of
     reach), to the harder one otherwise (so it does not stall when the mixture solves them all).
     """
+    archive, config = session.archive, session.config
     support = [i for i, w in enumerate(weights) if w > 1e-9]
-    parent = state.envs[-1]
-    returns = [c.mean_return for c in state.evaluator.evaluate([(state.policies[i], parent)
-                                                                for i in support])]
-    mixture = {state.payoffs.policy_labels[i]: (float(weights[i]),
-                                                float(state.payoffs.values[i, -1]), float(r))
+    parent = archive.envs[-1]
+    returns = [c.mean_return for c in session.evaluator.evaluate(
+        [(archive.policies[i], parent) for i in support])]
+    mixture = {archive.payoffs.policy_labels[i]: (float(weights[i]), archive.success(i, -1),
+                                                  float(r))
                for i, r in zip(support, returns)}
     trace = ""
-    if state.config.designer_of("env") == "llm":  # what the paper's designer sees
-        heaviest = state.policies[int(np.argmax(weights))]
-        trace = state.failure_trace(heaviest, parent, any_episode=True)
-    request = EnvRequest(parent, t, state.config.candidates, mixture, state.env_rejection,
-                         state.measures[-1], trace)
-    proposed = state.designer.propose_envs(request, state.rng(t, "env"))
-    candidates = state.screen_envs(proposed, t)
-    accepted = [c for c in candidates if c["status"] == "accepted"]
+    if config.designer_of("env") == "llm":  # what the paper's designer sees
+        heaviest = archive.policies[int(np.argmax(weights))]
+        trace = failed_episode(session.evaluator, session.domain, heaviest, parent,
+                               any_episode=True)[1]
+    request = EnvRequest(parent, t, config.candidates, mixture, session.screener.env_rejection,
+                         archive.measures[-1], trace)
+    proposed = session.designer.propose_envs(request, designer_rng(config.seed, t, "env"))
+    candidates = session.screener.screen_envs(proposed, archive, t)
+    accepted = [n for n, c in enumerate(candidates) if not c.rejected]
     if not accepted:
         return None, candidates
-    pairs = [(state.policies[i], c["program"]) for c in accepted for i in support]
-    cells = state.evaluate(pairs, f"iter {t}: env candidates")
-    for n, c in enumerate(accepted):
-        chunk = cells[n * len(support):(n + 1) * len(support)]
-        c["mixture_success"] = sum(weights[i] * cell.success_rate for i, cell in zip(support, chunk))
-        c["mixture_return"] = sum(weights[i] * cell.mean_return for i, cell in zip(support, chunk))
-    difficulty = state.domain.difficulty_measure
-    chosen = min(accepted, key=lambda c: env_preference(c, difficulty))
-    chosen["status"] = "chosen"
-    return chosen, candidates
+    pairs = [(archive.policies[i], candidates[n].program) for n in accepted for i in support]
+    cells = session.counted(f"iter {t}: env candidates")(pairs)
+    for k, n in enumerate(accepted):
+        chunk = cells[k * len(support):(k + 1) * len(support)]
+        candidates[n] = candidates[n].challenged(
+            sum(weights[i] * cell.success_rate for i, cell in zip(support, chunk)),
+            sum(weights[i] * cell.mean_return for i, cell in zip(support, chunk)))
+    difficulty = session.domain.difficulty_measure
+    best = min(accepted, key=lambda n: env_preference(candidates[n], difficulty))
+    candidates[best] = candidates[best].chosen()
+    return candidates[best], candidates
 
 
-def env_preference(candidate: dict, difficulty: str | None) -> tuple:
+def env_preference(candidate: Candidate, difficulty: str | None) -> tuple:
     """Sort key of environment candidates: the environment player's best response first."""
-    level = candidate["measures"].get(difficulty, 0)
-    return (candidate["mixture_success"], candidate["mixture_return"],
-            level if candidate["mixture_success"] == 0 else -level)
+    level = candidate.measures.get(difficulty, 0)
+    return (candidate.mixture_success, candidate.mixture_return,
+            level if candidate.mixture_success == 0 else -level)
 
 
-def choose_policy(state: RunState, t: int, env: Program, weights: np.ndarray):
-    """Step 2: the valid candidate with the highest success on the new environment."""
-    parent = state.policies[int(np.argmax(weights))]
-    parent_cell = state.evaluate([(parent, env)], f"iter {t}: parent policy")[0]
-    seed, trace = (state.failed_episode(parent, env) if parent_cell.success_rate < 1.0
-                   else (None, ""))
+def choose_policy(t: int, env: Program, weights: np.ndarray, session: Session):
+    """Step 2: the valid candidate with the highest success on the new environment (None if
+    none), and every candidate's record."""
+    archive, config, evaluator = session.archive, session.config, session.evaluator
+    parent = archive.policies[int(np.argmax(weights))]
+    parent_cell = session.counted(f"iter {t}: parent policy")([(parent, env)])[0]
+    seed, trace = (failed_episode(evaluator, session.domain, parent, env)
+                   if parent_cell.success_rate < 1.0 else (None, ""))
     scores, level = {}, ""
-    if state.config.designer_of("policy") == "llm":  # what the paper's designer sees
-        row = state.policies.index(parent)
-        scores = {label: float(state.payoffs.values[row, j])
-                  for j, label in enumerate(state.payoffs.env_labels)}
-        level = state.draw_level(parent, env, seed) if seed is not None else ""
-    request = PolicyRequest(parent, env, t, state.config.candidates, parent_cell.success_rate,
-                            trace, state.policy_check(env), state.success_on(env), scores, level)
-    proposed = state.designer.propose_policies(request, state.rng(t, "policy"))
-    candidates = state.screen_policies(proposed, env, t)
-    accepted = [c for c in candidates if c["status"] == "accepted"]
+    if config.designer_of("policy") == "llm":  # what the paper's designer sees
+        scores = archive.scores_of(parent)
+        level = (draw_level(session.executor, session.domain, parent, env, seed)
+                 if seed is not None else "")
+    request = PolicyRequest(parent, env, t, config.candidates, parent_cell.success_rate, trace,
+                            lambda program: session.screener.policy_rejection(program, env),
+                            success_on(evaluator, session.domain, env), scores, level)
+    proposed = session.designer.propose_policies(request, designer_rng(config.seed, t, "policy"))
+    candidates = session.screener.screen_policies(proposed, env, archive, t)
+    accepted = [n for n, c in enumerate(candidates) if not c.rejected]
     if not accepted:
         return None, candidates
-    cells = state.evaluate([(c["program"], env) for c in accepted], f"iter {t}: policy candidates")
-    for c, cell in zip(accepted, cells):
-        c["success"], c["mean_return"] = cell.success_rate, cell.mean_return
-        c["first_error"] = cell.first_error
-    chosen = max(accepted, key=lambda c: (c["success"], c["mean_return"]))
-    chosen["status"] = "chosen"
-    return chosen["program"], candidates
+    cells = session.counted(f"iter {t}: policy candidates")(
+        [(candidates[n].program, env) for n in accepted])
+    for n, cell in zip(accepted, cells):
+        candidates[n] = candidates[n].scored(cell.success_rate, cell.mean_return,
+                                             cell.first_error)
+    best = max(accepted, key=lambda n: (candidates[n].success, candidates[n].mean_return))
+    candidates[best] = candidates[best].chosen()
+    return candidates[best].program, candidates
 
 
-def run(state: RunState, until: int, after_iteration=None) -> None:
-    """Play iterations until ``until`` (inclusive) are logged, starting after the last one.
-
-    ``after_iteration()``, if given, is called each time an iteration has been logged.
-    """
-    if state.next_iteration == 0:
-        state.start()
-        if after_iteration is not None:
-            after_iteration()
-    for t in range(state.next_iteration, until + 1):
-        record = run_iteration(state, t)
-        state.progress.iteration_done(record)
-        if after_iteration is not None:
-            after_iteration()
+def designer_rng(seed: int, t: int, role: str) -> np.random.Generator:
+    """The designer's generator for iteration ``t``: a function of (seed, t, role) only, which
+    is what makes a resumed run identical to an uninterrupted one."""
+    return np.random.default_rng([seed, t, 0 if role == "env" else 1])
 
 
-__all__ = ["run", "run_iteration", "archive_scores"]
+def iteration_record(session: Session, t: int, env: Program | None, policy: Program | None,
+                     candidates: list[Candidate], new_cells: list[dict], episodes: dict,
+                     timings: dict) -> IterationRecord:
+    """The record of iteration ``t``, read off the archive after it."""
+    archive, meta_solver = session.archive, session.config.meta_solver
+    values, msne = archive.payoffs.complete(), archive.msne
+    usage = session.designer.usage() if hasattr(session.designer, "usage") else None
+    return IterationRecord(
+        iteration=t, env=_entry(archive, env, t), policy=_entry(archive, policy, t),
+        msne=archive.labelled(msne.row_strategy), value=float(msne.value),
+        scores=archive_scores(values, msne.row_strategy), candidates=tuple(candidates),
+        env_mixture=archive.labelled(msne.column_strategy, "env"), new_cells=tuple(new_cells),
+        episodes=episodes, timings={k: round(v, 3) for k, v in timings.items()},
+        payoff_shape=values.shape, seconds=round(sum(timings.values()), 3),
+        wall_time=time.time(), llm=usage,
+        mixture=None if meta_solver == "nash" else archive.labelled(archive.mixture(meta_solver)))
+
+
+def _episodes(evaluator, since: dict | None = None) -> dict:
+    """Episodes "played" and "reused" by ``evaluator`` so far, or since the count ``since``."""
+    since = since or {"played": 0, "reused": 0}
+    return {"played": evaluator.played - since["played"],
+            "reused": evaluator.reused - since["reused"]}
+
+
+def _entry(archive: Archive, program: Program | None, t: int) -> ArchiveEntry | None:
+    if program is None:
+        return None
+    measures = archive.measures[archive.envs.index(program)] if program.kind == "env" else None
+    return ArchiveEntry.of(program, t, program_file(program.kind, t), measures)

@@ -2,6 +2,10 @@
 from __future__ import annotations
 
 import numpy as np
+from solvers.meta import get_meta_solver
+
+BASELINES = {"greedy": "latest", "uniform": "uniform"}
+"""The paper's baselines by the meta-solver that gives their mixture: UED-Greedy, UED-Uniform."""
 
 
 def archive_success(payoffs: np.ndarray, mixture: np.ndarray) -> np.ndarray:
@@ -11,10 +15,9 @@ def archive_success(payoffs: np.ndarray, mixture: np.ndarray) -> np.ndarray:
 
 def strategy_mixtures(n_policies: int, msne: np.ndarray) -> dict[str, np.ndarray]:
     """The three strategies of the paper: UED-Greedy, UED-Uniform and COvolve (MSNE)."""
-    greedy = np.zeros(n_policies)
-    greedy[-1] = 1.0
-    return {"greedy": greedy, "uniform": np.full(n_policies, 1.0 / n_policies),
-            "msne": np.asarray(msne, dtype=float)}
+    rows = np.zeros((n_policies, 1))  # latest and uniform read only the number of policies
+    mixtures = {name: get_meta_solver(solver)(rows) for name, solver in BASELINES.items()}
+    return {**mixtures, "msne": np.asarray(msne, dtype=float)}
 
 
 def archive_scores(payoffs: np.ndarray, msne: np.ndarray) -> dict[str, dict[str, float]]:

@@ -38,6 +38,16 @@ def write_atomic(path: str, text: str | bytes) -> None:
         raise
 
 
+def program_file(kind: str, iteration: int) -> str:
+    """Where the archived program of an iteration lives, relative to the run directory."""
+    return os.path.join("programs", f"{kind}_{iteration:04d}.py")
+
+
+def candidate_file(name: str) -> str:
+    """Where a candidate called ``name`` is kept, relative to the run directory."""
+    return os.path.join("programs", "candidates", name)
+
+
 class RunStore:
     """Reads and writes one run directory."""
 
@@ -83,20 +93,14 @@ class RunStore:
             raise UserInputError(f"{self.path('config.json')} is not valid JSON: {exc}") from None
 
     # -- programs -------------------------------------------------------------------------
-    def program_path(self, kind: str, iteration: int) -> str:
-        """Where the archived program of an iteration lives."""
-        return self.path("programs", f"{kind}_{iteration:04d}.py")
-
     def save_program(self, kind: str, iteration: int, source: str) -> str:
         """Archive the chosen program of an iteration; returns its path relative to the run."""
-        write_atomic(self.program_path(kind, iteration), source)
-        return os.path.relpath(self.program_path(kind, iteration), self.root)
+        return self.write(program_file(kind, iteration), source)
 
-    def save_candidate(self, name: str, source: str) -> str:
-        """Keep a candidate (accepted or rejected); returns its path relative to the run."""
-        path = self.path("programs", "candidates", name)
-        write_atomic(path, source)
-        return os.path.relpath(path, self.root)
+    def write(self, relative: str, text: str) -> str:
+        """Write a file inside the run (atomically); returns ``relative``."""
+        write_atomic(self.path(relative), text)
+        return relative
 
     def read(self, relative: str) -> str:
         """Text of a file inside the run."""

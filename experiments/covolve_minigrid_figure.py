@@ -12,7 +12,7 @@ import os
 
 from coevolve.heldout import format_table
 from coevolve.report.figures import covolve_figure
-from coevolve.report.history import archive_scores, mixture_grids
+from coevolve.report.history import logged_scores, mixture_grids
 from coevolve.report.rundata import load_run
 
 
@@ -25,13 +25,13 @@ def main() -> None:
     out = args.out or args.run
     os.makedirs(out, exist_ok=True)
     grids = mixture_grids(run.iterations, run.payoffs)
-    scores = archive_scores(run.iterations)
+    scores = logged_scores(run.iterations)
     covolve_figure(grids, scores, os.path.join(out, "covolve_figure.png"))
     print("iteration  value  greedy worst/mean  uniform worst/mean  msne worst/mean")
     for n, record in enumerate(run.iterations):
         cells = "  ".join(f"{scores[s]['worst'][n]:.2f}/{scores[s]['mean'][n]:.2f}      "
                           for s in ("greedy", "uniform", "msne"))
-        print(f"{record['iteration']:9d}  {record['value']:.2f}   {cells}")
+        print(f"{record.iteration:9d}  {record.value:.2f}   {cells}")
     if run.heldout:
         print("\nheld-out success (" + str(run.heldout["episodes"]) + " episodes each)")
         print(format_table(run.heldout["results"]))

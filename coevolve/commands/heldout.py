@@ -8,7 +8,7 @@ from coevolve.errors import UserInputError
 from coevolve.evaluate import Evaluator, ResultCache
 from coevolve.heldout import evaluate_heldout, format_table
 from coevolve.progress import Progress
-from coevolve.runstate import RunState
+from coevolve.session import Session
 from coevolve.store import write_atomic
 
 HELP = "evaluate UED-Greedy, UED-Uniform and the MSNE mixture of a run on held-out levels"
@@ -27,20 +27,22 @@ def main(args) -> int:
     if args.episodes < 1:
         raise UserInputError("--episodes must be positive")
     progress = Progress(quiet=args.quiet or args.json)
-    state = RunState.reopen(args.dir, progress=progress)
-    if state.msne is None:
+    session = Session.reopen(args.dir, progress=progress)
+    archive, store = session.archive, session.recorder.store
+    if archive.msne is None:
+        session.close()
         raise UserInputError(f"{args.dir} has no finished iteration yet")
     try:
-        evaluator = Evaluator(state.domain.env_package, state.pool, args.episodes,
-                              state.config.seed, ResultCache(state.store.path("heldout_cache.jsonl")),
+        evaluator = Evaluator(session.domain.env_package, session.executor, args.episodes,
+                              session.config.seed, ResultCache(store.path("heldout_cache.jsonl")),
                               reuse=False)
-        rows = evaluate_heldout(state.policies, state.msne.row_strategy,
-                                state.domain.spec.heldout_suite(), evaluator,
+        rows = evaluate_heldout(archive.policies, archive.msne.row_strategy,
+                                session.domain.spec.heldout_suite(), evaluator,
                                 progress.counter("held-out episodes"))
     finally:
-        state.close()
-    result = {"run": args.dir, "iteration": state.next_iteration - 1, "episodes": args.episodes,
-              "results": rows}
-    write_atomic(state.store.path("heldout.json"), json.dumps(result, indent=2) + "\n")
+        session.close()
+    result = {"run": args.dir, "iteration": session.next_iteration - 1,
+              "episodes": args.episodes, "results": rows}
+    write_atomic(store.path("heldout.json"), json.dumps(result, indent=2) + "\n")
     print(json.dumps(result) if args.json else format_table(rows))
     return 0

@@ -15,7 +15,7 @@ from coevolve.errors import UserInputError
 from coevolve.flags import add_config_flags
 from coevolve.loop import run
 from coevolve.progress import Progress
-from coevolve.runstate import RunState
+from coevolve.session import Session
 
 HELP = "continue a run from its last finished iteration"
 SWITCHABLE = ("designer", "env_designer", "policy_designer", "model", "base_url", "repair_rounds",
@@ -45,13 +45,14 @@ def main(args) -> int:
     if "designer" in changes:  # --designer sets both roles unless one is named too
         changes.setdefault("env_designer", changes["designer"])
         changes.setdefault("policy_designer", changes["designer"])
-    state = RunState.reopen(args.dir, args.iterations, changes,
-                            progress=Progress(quiet=args.quiet))
+    session = Session.reopen(args.dir, args.iterations, changes,
+                             progress=Progress(quiet=args.quiet))
     try:
-        done = state.next_iteration
-        state.progress.message(f"coevolve: resuming {args.dir} at iteration {done}")
-        state.progress.message(f"coevolve: sandbox {sandbox_line(state.pool)}")
-        run(state, state.config.iterations, report_refresher(args.report, args.dir, state))
+        done = session.next_iteration
+        session.progress.message(f"coevolve: resuming {args.dir} at iteration {done}")
+        session.progress.message(f"coevolve: sandbox {sandbox_line(session.executor)}")
+        run(session, session.config.iterations,
+            report_refresher(args.report, args.dir, session))
     finally:
-        state.close()
+        session.close()
     return 0

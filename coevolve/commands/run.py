@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import functools
 
+from solvers.meta import META_SOLVERS
+
 from coevolve.config import RunConfig
 from coevolve.designers import DESIGNERS
 from coevolve.domains import DOMAINS, get_domain
@@ -10,7 +12,7 @@ from coevolve.errors import UserInputError
 from coevolve.flags import add_config_flags, config_from_args
 from coevolve.loop import run
 from coevolve.progress import Progress
-from coevolve.runstate import RunState, default_run_dir
+from coevolve.session import Session, default_run_dir
 
 HELP = "start a co-evolution run of environments and policies"
 RECORDED = ("env_package", "policy_package")
@@ -20,7 +22,8 @@ RECORDED = ("env_package", "policy_package")
 def add_arguments(parser) -> None:
     add_config_flags(parser, RunConfig, skip=RECORDED,
                      choices={"domain": sorted(DOMAINS), "designer": list(DESIGNERS),
-                              "env_designer": list(DESIGNERS), "policy_designer": list(DESIGNERS)})
+                              "env_designer": list(DESIGNERS), "policy_designer": list(DESIGNERS),
+                              "meta_solver": sorted(META_SOLVERS)})
     parser.add_argument("--out", help="run directory (default: runs/<domain>-<designer>-s<seed>-<time>)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     parser.add_argument("--report", action="store_true",
@@ -33,14 +36,14 @@ def main(args) -> int:
                               env_package=domain.env_package, policy_package=domain.policy_package)
     check_config(config)
     root = args.out or default_run_dir(config)
-    state = RunState.create(config, root, progress=Progress(quiet=args.quiet))
-    state.progress.message(f"coevolve: run directory {root}")
-    state.progress.message(f"coevolve: sandbox {sandbox_line(state.pool)}")
+    session = Session.create(config, root, progress=Progress(quiet=args.quiet))
+    session.progress.message(f"coevolve: run directory {root}")
+    session.progress.message(f"coevolve: sandbox {sandbox_line(session.executor)}")
     try:
-        run(state, config.iterations, report_refresher(args.report, root, state))
+        run(session, config.iterations, report_refresher(args.report, root, session))
     finally:
-        state.close()
-    state.progress.message(f"coevolve: finished {config.iterations} iterations in {root}")
+        session.close()
+    session.progress.message(f"coevolve: finished {config.iterations} iterations in {root}")
     return 0
 
 
@@ -57,12 +60,12 @@ def domain_defaults(args, domain=None) -> dict:
             if getattr(args, name, None) is None}
 
 
-def report_refresher(wanted: bool, root: str, state):
+def report_refresher(wanted: bool, root: str, session):
     """The after-iteration callback that rewrites the HTML report, or None."""
     if not wanted:
         return None
     from coevolve.report import write_report  # matplotlib: imported only when asked for
-    return functools.partial(write_report, root, state.pool)
+    return functools.partial(write_report, root, session.executor)
 
 
 def check_config(config: RunConfig) -> None:

@@ -21,10 +21,11 @@ class EnvRequest:
     k: int
     """How many candidates."""
     mixture_success: dict = field(default_factory=dict)
-    """Policy label -> (MSNE weight, success on the parent[, mean return on the parent]) for the
-    policies in the mixture."""
+    """Policy label -> (mixture weight, success on the parent[, mean return on the parent]) for
+    the policies in the mixture (the MSNE's, or the ``--meta-solver``'s)."""
     check: Callable[[Program], str | None] | None = None
-    """Returns why a candidate would be rejected (None if accepted), for designers that repair."""
+    """Returns why a candidate would be rejected (None if accepted), for designers that repair;
+    safe to call from several threads at once."""
     measures: dict = field(default_factory=dict)
     """The parent level's measures (from its feasibility check)."""
     trace: str = ""
@@ -36,7 +37,7 @@ class PolicyRequest:
     """Ask for K policies that do better on the new environment."""
 
     parent: Program
-    """The policy with the largest MSNE weight, to be mutated."""
+    """The policy with the largest mixture weight, to be mutated."""
     env: Program
     """The environment just added."""
     iteration: int
@@ -48,7 +49,8 @@ class PolicyRequest:
     trace: str = ""
     """Compact text trace of one failed episode of the parent on ``env``."""
     check: Callable[[Program], str | None] | None = None
-    """Returns why a candidate would be rejected (None if accepted), for designers that repair."""
+    """Returns why a candidate would be rejected (None if accepted), for designers that repair;
+    safe to call from several threads at once."""
     score: Callable[[Program], float] | None = None
     """Success rate of a policy on ``env`` (cached), for designers that search."""
     scores: dict = field(default_factory=dict)

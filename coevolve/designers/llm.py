@@ -16,7 +16,6 @@ exceed it mid-iteration is left out (or returned as it stands), and the next ite
 """
 from __future__ import annotations
 
-import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -44,7 +43,6 @@ class LLMDesigner:
         self.domain = domain
         self.client = client
         self.repair_rounds = repair_rounds
-        self._check_lock = threading.Lock()
 
     @classmethod
     def from_config(cls, domain, config) -> "LLMDesigner":
@@ -139,7 +137,7 @@ class LLMDesigner:
                               Origin("llm", self.client.model, t, note))
             if reason is None and program.sha256 == parent.sha256:
                 reason = "the program is identical to the current one; change it as asked"
-            return program, reason or self._check(check, program)
+            return program, reason or (check(program) if check is not None else None)
 
         talk = converse(self.client, prompts.render("system.md"), text, slot=slot,
                         rounds=self.repair_rounds, attempt=attempt,
@@ -164,12 +162,6 @@ class LLMDesigner:
         except ExtractionError as exc:
             return text, None, str(exc)
         return found.source, found.note, None
-
-    def _check(self, check, program: Program) -> str | None:
-        if check is None:
-            return None
-        with self._check_lock:  # checks share the run's sandbox pool, which is not thread-safe
-            return check(program)
 
     def _settle(self, program: Program, slot: str, note: str, reasons: list[str]) -> Program:
         self.client.record({"type": CANDIDATE, "slot": slot, "sha256": program.sha256,

@@ -5,7 +5,7 @@ import os
 
 from coevolve.domains import get_domain
 from coevolve.report import figures
-from coevolve.report.history import (STRATEGIES, archive_scores, candidate_outcomes,
+from coevolve.report.history import (STRATEGIES, candidate_outcomes, logged_scores,
                                      measure_series, mixture_grids, most_likely_policy,
                                      msne_weights, rejections, split_constant,
                                      token_usage)
@@ -22,7 +22,7 @@ REASON_CHARS = 300
 def coevolve_sections(data: RunData, folder: str, executor=None):
     """(title, subtitle, sections, notes) of a co-evolution run's report."""
     records, config = data.iterations, data.config
-    iterations = [r["iteration"] for r in records]
+    iterations = [r.iteration for r in records]
     pages = _program_pages(data, folder)
     notes = []
     sections = [_summary(data, pages),
@@ -60,29 +60,28 @@ def _program_pages(data: RunData, folder: str) -> dict[str, str]:
     """One HTML page per archived program; returns label -> page path relative to ``folder``."""
     store, pages = RunStore(data.root), {}
     for record in data.iterations:
-        for kind in ("env", "policy"):
-            entry = record.get(kind)
+        for entry in (record.env, record.policy):
             if entry:
-                relative = f"programs/{entry['label']}.html"
+                relative = f"programs/{entry.label}.html"
                 write_atomic(os.path.join(folder, relative), code_page(
-                    f"{entry['label']} ({entry['file']}, sha256 {entry['sha256'][:12]})",
-                    store.read(entry["file"]), "../index.html"))
-                pages[entry["label"]] = relative
+                    f"{entry.label} ({entry.file}, sha256 {entry.sha256[:12]})",
+                    store.read(entry.file), "../index.html"))
+                pages[entry.label] = relative
     return pages
 
 
 def _summary(data: RunData, pages: dict) -> Section:
     last = data.iterations[-1]
     shape = data.payoffs.shape
-    scores = [[name, number(last["scores"][name]["worst"]), number(last["scores"][name]["mean"])]
+    scores = [[name, number(last.scores[name]["worst"]), number(last.scores[name]["mean"])]
               for name in STRATEGIES]
-    support = sorted(((w, label) for label, w in last["msne"].items() if w > 1e-9), reverse=True)
+    support = sorted(((w, label) for label, w in last.msne.items() if w > 1e-9), reverse=True)
     mixture = [[link(pages[label], label) if label in pages else label, number(w)]
                for w, label in support]
     config = [[key, value] for key, value in sorted(data.config.items())]
-    body = (f"<p>After iteration {esc(last['iteration'])}: {shape[0]} policies &times; "
+    body = (f"<p>After iteration {esc(last.iteration)}: {shape[0]} policies &times; "
             f"{shape[1]} environments in the archive; game value "
-            f"<b>{number(last['value'])}</b>.{_episodes_sentence(data.iterations)}</p>"
+            f"<b>{number(last.value)}</b>.{_episodes_sentence(data.iterations)}</p>"
             + table(["strategy", "worst-case archive success", "mean archive success"],
                     scores, {1, 2})
             + "<h3>MSNE mixture (support)</h3>" + table(["policy", "weight"], mixture, {1})
@@ -91,9 +90,9 @@ def _summary(data: RunData, pages: dict) -> Section:
     return Section("summary", "Summary", body)
 
 
-def _episodes_sentence(records: list[dict]) -> str:
+def _episodes_sentence(records) -> str:
     """' 1,234 episodes played, 567 reused (31% saved).' over the run; empty without counts."""
-    counted = [r["episodes"] for r in records if r.get("episodes")]
+    counted = [r.episodes for r in records if r.episodes]
     if not counted:
         return ""
     played = sum(c["played"] for c in counted)
@@ -105,7 +104,7 @@ def _episodes_sentence(records: list[dict]) -> str:
 
 def _covolve(data: RunData, folder: str) -> Section:
     records = data.iterations
-    figures.covolve_figure(mixture_grids(records, data.payoffs), archive_scores(records),
+    figures.covolve_figure(mixture_grids(records, data.payoffs), logged_scores(records),
                            os.path.join(folder, "covolve.png"))
     text = ("<p>Left: the newest policy's success on every archived environment after each "
             "iteration (UED-Greedy). Middle: the MSNE mixture's success. Right: worst-case and "
@@ -117,7 +116,7 @@ def _covolve(data: RunData, folder: str) -> Section:
 def _msne(data: RunData, folder: str, iterations) -> Section:
     labels = data.payoffs.policy_labels
     weights = msne_weights(data.iterations, labels)
-    values = [r["value"] for r in data.iterations]
+    values = [r.value for r in data.iterations]
     figures.msne_figure(iterations, labels, weights, values, os.path.join(folder, "msne.png"))
     return Section("msne", "MSNE weights and game value",
                    image("msne.png", "MSNE weights over iterations and the game value"))

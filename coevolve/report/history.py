@@ -1,4 +1,5 @@
-"""The run's history as arrays: what the figures plot, computed from the iteration records.
+"""The run's history as arrays: what the figures plot, computed from the iteration records
+(:class:`coevolve.records.IterationRecord`).
 
 The archive after iteration ``t`` holds the environments and policies chosen in iterations
 ``0..t``; a payoff cell never changes once known, so payoff.csv restricted to that archive is the
@@ -33,10 +34,10 @@ def archive_at(records) -> list[tuple[list[str], list[str]]]:
     """(policy labels, environment labels) of the archive after each record's iteration."""
     policies, envs, archives = [], [], []
     for record in records:
-        if record.get("policy"):
-            policies.append(record["policy"]["label"])
-        if record.get("env"):
-            envs.append(record["env"]["label"])
+        if record.policy:
+            policies.append(record.policy.label)
+        if record.env:
+            envs.append(record.env.label)
         archives.append((list(policies), list(envs)))
     return archives
 
@@ -50,24 +51,25 @@ def mixture_grids(records, payoffs: PayoffMatrix) -> dict[str, SuccessGrid]:
     for t, (record, (policies, envs)) in enumerate(zip(records, archive_at(records))):
         cols = [columns[label] for label in envs]
         grids["greedy"][t, cols] = payoffs.values[rows[policies[-1]], cols]
-        weights = np.array([record["msne"].get(label, 0.0) for label in policies])
+        weights = np.array([record.msne.get(label, 0.0) for label in policies])
         block = payoffs.values[np.ix_([rows[label] for label in policies], cols)]
         grids["msne"][t, cols] = weights @ block
-    iterations = tuple(r["iteration"] for r in records)
+    iterations = tuple(r.iteration for r in records)
     return {name: SuccessGrid(iterations, tuple(payoffs.env_labels), values)
             for name, values in grids.items()}
 
 
-def archive_scores(records) -> dict[str, dict[str, np.ndarray]]:
-    """Worst-case and mean archive success of greedy, uniform and MSNE, per iteration."""
-    return {name: {stat: np.array([r["scores"][name][stat] for r in records])
+def logged_scores(records) -> dict[str, dict[str, np.ndarray]]:
+    """Worst-case and mean archive success of greedy, uniform and MSNE, per iteration, as the
+    run logged them."""
+    return {name: {stat: np.array([r.scores[name][stat] for r in records])
                    for stat in ("worst", "mean")}
             for name in STRATEGIES}
 
 
 def msne_weights(records, policy_labels) -> np.ndarray:
     """MSNE weight of every policy (columns, in ``policy_labels`` order) per iteration (rows)."""
-    return np.array([[r["msne"].get(label, 0.0) for label in policy_labels] for r in records])
+    return np.array([[r.msne.get(label, 0.0) for label in policy_labels] for r in records])
 
 
 def measure_series(records) -> dict[str, tuple[list[int], list[float]]]:
@@ -77,7 +79,7 @@ def measure_series(records) -> dict[str, tuple[list[int], list[float]]]:
         for name, value in sorted(chosen_measures(record).items()):
             if isinstance(value, numbers.Real) and not isinstance(value, bool):
                 iterations, values = series.setdefault(name, ([], []))
-                iterations.append(record["iteration"])
+                iterations.append(record.iteration)
                 values.append(float(value))
     return series
 
@@ -87,14 +89,12 @@ def chosen_measures(record) -> dict:
 
     They are read from the archive entry, or else from the chosen candidate's screening.
     """
-    env = record.get("env")
-    if not env:
+    if not record.env:
         return {}
-    if env.get("measures"):
-        return env["measures"]
-    chosen = [c for c in record.get("candidates", [])
-              if c.get("kind") == "env" and c.get("status") == "chosen"]
-    return (chosen[0].get("measures") or {}) if chosen else {}
+    if record.env.measures:
+        return record.env.measures
+    chosen = record.chosen("env")
+    return (chosen.measures or {}) if chosen else {}
 
 
 def split_constant(series: dict) -> tuple[dict, dict]:
@@ -106,21 +106,21 @@ def split_constant(series: dict) -> tuple[dict, dict]:
 
 def candidate_outcomes(records, kind: str) -> tuple[list[str], np.ndarray]:
     """Outcome names ("accepted", then rejection categories) and their counts per iteration."""
-    counts = [r.get("counts", {}).get(kind, {}) for r in records]
-    categories = sorted({c for count in counts for c in count.get("rejected", {})},
+    counts = [r.counts[kind] for r in records]
+    categories = sorted({c for count in counts for c in count["rejected"]},
                         key=lambda c: str(c))
     names = ["accepted"] + [f"rejected: {c}" for c in categories]
-    table = np.array([[count.get("accepted", 0)]
-                      + [count.get("rejected", {}).get(c, 0) for c in categories]
+    table = np.array([[count["accepted"]] + [count["rejected"].get(c, 0) for c in categories]
                       for count in counts], dtype=float).reshape(len(records), len(names))
     return names, table
 
 
 def rejections(records) -> list[dict]:
     """Every rejected candidate: iteration, kind, category, reason and file."""
-    return [{"iteration": r["iteration"], "kind": c.get("kind"), "category": c.get("category"),
-             "reason": c.get("reason") or "", "file": c.get("file")}
-            for r in records for c in r.get("candidates", []) if c.get("status") == "rejected"]
+    return [{"iteration": r.iteration, "kind": c.kind,
+             "category": c.category.value if c.category else None,
+             "reason": c.reason or "", "file": c.file}
+            for r in records for c in r.candidates if c.rejected]
 
 
 def token_usage(records, llm_lines) -> dict[str, np.ndarray]:
@@ -130,9 +130,9 @@ def token_usage(records, llm_lines) -> dict[str, np.ndarray]:
     used when present; otherwise the ``usage`` of each llm.jsonl line (or of its ``response``)
     is summed by the line's ``iteration``.
     """
-    per_iteration = _usage_increments([r.get("llm") for r in records])
+    per_iteration = _usage_increments([r.llm for r in records])
     if not any(per_iteration):
-        index = {r["iteration"]: t for t, r in enumerate(records)}
+        index = {r.iteration: t for t, r in enumerate(records)}
         per_iteration = [{} for _ in records]
         for line in llm_lines:
             usage = line.get("usage") or (line.get("response") or {}).get("usage") or {}
@@ -162,5 +162,5 @@ def _usage_increments(cumulative) -> list[dict]:
 
 def most_likely_policy(record) -> str:
     """Label of the policy with the largest MSNE weight in ``record`` (the earliest on ties)."""
-    weights = record["msne"]
+    weights = record.msne
     return max(sorted(weights), key=weights.__getitem__)

@@ -79,24 +79,23 @@ def trace_points(domain, trace) -> list:
 def render_archive(records, store, env_package: str, seed: int, policy_label: str,
                    folder: str, executor) -> list[Render]:
     """Render every archived environment with ``policy_label``'s path; reuses earlier renders."""
-    policy = next(r["policy"] for r in records
-                  if r.get("policy") and r["policy"]["label"] == policy_label)
-    policy_source = store.read(policy["file"])
+    policy = next(r.policy for r in records if r.policy and r.policy.label == policy_label)
+    policy_source = store.read(policy.file)
     outcomes_path = os.path.join(folder, OUTCOMES)
     outcomes = _read_outcomes(outcomes_path)
-    levels = [(r["env"], f"level_{r['env']['label']}_{policy['sha256'][:10]}.png")
-              for r in records if r.get("env")]
+    levels = [(r.env, f"level_{r.env.label}_{policy.sha256[:10]}.png")
+              for r in records if r.env]
     todo = [(env, png) for env, png in levels
             if not (png in outcomes and os.path.exists(os.path.join(folder, png)))]
-    jobs = [Job("coevolve.report.renders", "render_level", store.read(env["file"]), policy_source,
-                {"env_package": env_package, "seed": episode_seed(env["sha256"], seed, 0)})
+    jobs = [Job("coevolve.report.renders", "render_level", store.read(env.file), policy_source,
+                {"env_package": env_package, "seed": episode_seed(env.sha256, seed, 0)})
             for env, png in todo]
     for (_, png), result in zip(todo, executor.run(jobs) if jobs else []):
         outcomes[png] = _keep_render(result, os.path.join(folder, png))
     kept = {png: outcomes[png] for _, png in levels}
     write_atomic(outcomes_path, json.dumps(kept, indent=1, sort_keys=True) + "\n")
     _remove_stale(folder, set(kept))
-    return [Render(env["label"], env["file"], policy_label, png, kept[png].get("success"),
+    return [Render(env.label, env.file, policy_label, png, kept[png].get("success"),
                    kept[png].get("steps"), kept[png].get("error"))
             for env, png in levels]
 

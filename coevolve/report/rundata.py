@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from coevolve.errors import UserInputError
 from coevolve.payoff import PayoffMatrix
+from coevolve.records import IterationRecord
 from coevolve.store import RunStore
 
 ATARI_SUMMARY = "summary.json"
@@ -30,7 +31,7 @@ class RunData:
     config: dict
     """The run's config.json."""
     iterations: tuple = ()
-    """Co-evolution: the iterations.jsonl records, in order."""
+    """Co-evolution: the iterations.jsonl records (:class:`IterationRecord`), in order."""
     payoffs: PayoffMatrix | None = None
     """Co-evolution: the payoff matrix of payoff.csv."""
     heldout: dict | None = None
@@ -57,15 +58,20 @@ def load_run(root: str) -> RunData:
         raise UserInputError(f"{root}: config.json names neither a domain nor a game; "
                              f"is this a coevolve run directory?")
     try:
-        iterations = tuple(store.iterations())
+        lines = store.iterations()
     except json.JSONDecodeError as exc:
         raise UserInputError(f"{store.path('iterations.jsonl')} has a malformed line: "
                              f"{exc}") from None
-    if not iterations:
+    if not lines:
         raise UserInputError(f"{root} has no finished iteration yet (iterations.jsonl is empty)")
     payoff_path = store.path("payoff.csv")
     if not os.path.exists(payoff_path):
         raise UserInputError(f"{root} has iterations but no payoff.csv")
+    try:
+        iterations = tuple(IterationRecord.from_json(line) for line in lines)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise UserInputError(f"{store.path('iterations.jsonl')} has a record this version "
+                             f"cannot read ({type(exc).__name__}: {exc})") from None
     payoffs = PayoffMatrix.load_csv(payoff_path)
     _check_archive(store, iterations, payoffs)
     return RunData(root, "coevolve", config, iterations, payoffs,
@@ -77,16 +83,15 @@ def _check_archive(store: RunStore, iterations, payoffs: PayoffMatrix) -> None:
     """Every archived program is on disk and has its row or column in payoff.csv."""
     labels = {"env": set(payoffs.env_labels), "policy": set(payoffs.policy_labels)}
     for record in iterations:
-        for kind in ("env", "policy"):
-            entry = record.get(kind)
+        for kind, entry in (("env", record.env), ("policy", record.policy)):
             if not entry:
                 continue
-            if entry["label"] not in labels[kind]:
-                raise UserInputError(f"iteration {record['iteration']} archived "
-                                     f"{entry['label']}, which payoff.csv does not hold")
-            if not os.path.isfile(store.path(entry["file"])):
-                raise UserInputError(f"{store.path(entry['file'])} is missing (archived in "
-                                     f"iteration {record['iteration']})")
+            if entry.label not in labels[kind]:
+                raise UserInputError(f"iteration {record.iteration} archived "
+                                     f"{entry.label}, which payoff.csv does not hold")
+            if not os.path.isfile(store.path(entry.file)):
+                raise UserInputError(f"{store.path(entry.file)} is missing (archived in "
+                                     f"iteration {record.iteration})")
 
 
 def _load_atari(root: str, config: dict) -> RunData:

@@ -11,8 +11,8 @@ from coevolve.domains import DOMAINS, domain_of, get_domain
 from coevolve.errors import UserInputError
 from coevolve.loop import run
 from coevolve.progress import Progress
-from coevolve.runstate import RunState
 from coevolve.sandbox import Limits, SandboxPool
+from coevolve.session import Session
 
 ENV_SIDE = {
     "NAME": 'NAME = "{name}"',
@@ -131,14 +131,14 @@ def test_a_complete_domain_registers_from_its_paths_plays_and_reopens_without_th
     assert DOMAINS["fourth"] == domain and domain.notes("env") == "Keep LEVEL small."
     root = str(domain_root / "run")
     with SandboxPool(1, Limits(seconds=10, memory_mb=1024), preload=(env_package,)) as pool:
-        state = RunState.create(config, root, progress=Progress(quiet=True), executor=pool)
-        run(state, 2)
-        state.close()
+        session = Session.create(config, root, progress=Progress(quiet=True), executor=pool)
+        run(session, 2)
         monkeypatch.delitem(DOMAINS, "fourth")  # as in a new process without the variable
-        reopened = RunState.reopen(root, progress=Progress(quiet=True), executor=pool)
+        reopened = Session.reopen(root, progress=Progress(quiet=True), executor=pool)
+        archive = reopened.archive
         assert reopened.next_iteration == 3 and reopened.domain.env_package == env_package
-        assert reopened.payoffs.values.shape == (len(reopened.policies), len(reopened.envs))
-        reopened.close()
+        assert archive.payoffs.values.shape == (len(archive.policies), len(archive.envs))
+        assert archive.payoffs.values.shape[0] >= 2  # the run played and kept a new policy
 
 
 def test_configs_without_module_paths_still_find_the_built_in_domains():

@@ -11,7 +11,8 @@ import numpy as np
 from coevolve.config import RunConfig
 from coevolve.loop import run
 from coevolve.progress import Progress
-from coevolve.runstate import RunState
+from coevolve.records import Candidate, Status
+from coevolve.session import Session
 from coevolve.store import RunStore
 
 TOYWORLD = os.path.join(os.path.dirname(__file__), "toyworld")
@@ -19,10 +20,10 @@ TOYWORLD = os.path.join(os.path.dirname(__file__), "toyworld")
 
 def test_loop_records_and_chooses_per_the_paper(toy_domain, tmp_path):
     cfg = RunConfig(domain="toy", iterations=4, episodes=6, candidates=3, workers=2)
-    state = RunState.create(cfg, str(tmp_path / "run"), progress=Progress(quiet=True))
+    state = Session.create(cfg, str(tmp_path / "run"), progress=Progress(quiet=True))
     executed = []
-    original = state.pool.run
-    state.pool.run = lambda jobs, progress=None: executed.append(len(jobs)) or original(jobs, progress)
+    original = state.executor.run
+    state.executor.run = lambda jobs, progress=None: executed.append(len(jobs)) or original(jobs, progress)
     try:
         run(state, 4)
     finally:
@@ -91,11 +92,12 @@ def test_environment_ties_go_simpler_when_unsolved_and_harder_when_solved():
     from coevolve.loop import env_preference
 
     def candidate(success, level, ret=0.0):
-        return {"mixture_success": success, "mixture_return": ret, "measures": {"path": level}}
+        return Candidate("env", None, None, None, Status.ACCEPTED, measures={"path": level},
+                         mixture_success=success, mixture_return=ret)
 
     unsolved = [candidate(0.0, 30), candidate(0.0, 10), candidate(0.0, 20)]
     solved = [candidate(1.0, 30, 1.0), candidate(1.0, 50, 1.0), candidate(1.0, 10, 1.0)]
-    assert min(unsolved, key=lambda c: env_preference(c, "path"))["measures"]["path"] == 10
-    assert min(solved, key=lambda c: env_preference(c, "path"))["measures"]["path"] == 50
+    assert min(unsolved, key=lambda c: env_preference(c, "path")).measures["path"] == 10
+    assert min(solved, key=lambda c: env_preference(c, "path")).measures["path"] == 50
     mixed = [candidate(0.5, 10), candidate(0.2, 90), candidate(0.2, 40, ret=0.1)]
-    assert min(mixed, key=lambda c: env_preference(c, "path"))["measures"]["path"] == 90
+    assert min(mixed, key=lambda c: env_preference(c, "path")).measures["path"] == 90

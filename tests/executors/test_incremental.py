@@ -11,7 +11,7 @@ from coevolve.evaluate import Evaluator, ResultCache
 from coevolve.heldout import evaluate_heldout
 from coevolve.loop import run
 from coevolve.progress import Progress
-from coevolve.runstate import RunState
+from coevolve.session import Session
 from coevolve.sandbox import Limits, SandboxPool
 from coevolve.store import RunStore
 
@@ -56,12 +56,12 @@ def toy(monkeypatch):
 def test_run_resume_and_heldout_never_evaluate_anything_twice(toy, tmp_path):
     pool, root = toy, str(tmp_path / "run")
     config = RunConfig(domain="toy", iterations=3, episodes=4, candidates=3, workers=2)
-    state = RunState.create(config, root, progress=Progress(quiet=True), executor=pool)
+    state = Session.create(config, root, progress=Progress(quiet=True), executor=pool)
     run(state, 2)
     played = episodes(pool.take())
     assert played
 
-    state = RunState.reopen(root, progress=Progress(quiet=True), executor=pool)
+    state = Session.reopen(root, progress=Progress(quiet=True), executor=pool)
     assert pool.take() == []  # every cell of iterations 0..2 came back from the cache
 
     run(state, 3)
@@ -79,7 +79,8 @@ def test_run_resume_and_heldout_never_evaluate_anything_twice(toy, tmp_path):
     for attempt in range(2):
         evaluator = Evaluator("toy_envs", pool, 6, 0,
                               ResultCache(os.path.join(root, "heldout_cache.jsonl")), reuse=False)
-        rows = evaluate_heldout(state.policies, state.msne.row_strategy, families, evaluator)
+        rows = evaluate_heldout(state.archive.policies, state.archive.msne.row_strategy, families,
+                                evaluator)
         assert len(rows) == 3 * len(families)
         heldout_jobs = pool.take()
         assert (len(heldout_jobs) > 0) == (attempt == 0)  # the second time: all cached

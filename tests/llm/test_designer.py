@@ -17,7 +17,7 @@ from coevolve.llm import BudgetExhausted, LLMUnavailable
 from coevolve.llm.transcript import read_transcript
 from coevolve.loop import run
 from coevolve.progress import Progress
-from coevolve.runstate import RunState
+from coevolve.session import Session
 from coevolve.store import RunStore
 
 RNG = np.random.default_rng(0)
@@ -187,7 +187,7 @@ def test_a_run_records_usage_and_stops_cleanly_when_the_budget_is_spent(chat_ser
     cfg = RunConfig(domain="toy", iterations=5, episodes=3, candidates=2, workers=1,
                     designer="llm", model="test-model", base_url=chat_server.url, max_requests=6)
     root = str(tmp_path / "run")
-    state = RunState.create(cfg, root, progress=Progress(quiet=True))
+    state = Session.create(cfg, root, progress=Progress(quiet=True))
     try:
         with pytest.raises(BudgetExhausted, match="stops before iteration 3"):
             run(state, cfg.iterations)
@@ -212,7 +212,7 @@ def test_bad_llm_settings_fail_before_the_run_directory_is_written(toy_domain, t
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     cfg = RunConfig(domain="toy", designer="llm", model="m", base_url="https://api.example.com/v1")
     with pytest.raises(UserInputError, match="OPENAI_API_KEY is not set"):
-        RunState.create(cfg, str(tmp_path / "run"))
+        Session.create(cfg, str(tmp_path / "run"))
     assert not (tmp_path / "run").exists()
 
 

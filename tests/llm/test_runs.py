@@ -13,7 +13,7 @@ from coevolve.llm.transcript import read_transcript
 from coevolve.loop import run
 from coevolve.program import Program
 from coevolve.progress import Progress
-from coevolve.runstate import RunState
+from coevolve.session import Session
 from coevolve.store import RunStore
 from tests.llm.test_servers import designer_for
 
@@ -41,8 +41,8 @@ def toy_script(policy_answer=lambda n, body: f"def policy():\n    return {n % 3 
 
 
 def play(cfg, root, iterations=None, changes=None):
-    state = (RunState.create(cfg, root, progress=Progress(quiet=True)) if changes is None
-             else RunState.reopen(root, iterations, changes, progress=Progress(quiet=True)))
+    state = (Session.create(cfg, root, progress=Progress(quiet=True)) if changes is None
+             else Session.reopen(root, iterations, changes, progress=Progress(quiet=True)))
     try:
         run(state, state.config.iterations)
     finally:
@@ -115,7 +115,7 @@ def test_an_interrupted_iteration_resumes_from_llm_jsonl_and_replays_to_its_arch
     chat_server.script = interrupting
     root = str(tmp_path / "run")
     cfg = config(chat_server)
-    state = RunState.create(cfg, root, progress=Progress(quiet=True))
+    state = Session.create(cfg, root, progress=Progress(quiet=True))
     state.designer.client.retry = type(state.designer.client.retry)(attempts=1)
     broken.set()
     with pytest.raises(LLMUnavailable, match="server going down"):

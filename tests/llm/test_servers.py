@@ -204,12 +204,12 @@ def test_html_answers_are_recorded_on_their_candidates_in_iterations_jsonl(chat_
                                                                           toy_domain, tmp_path):
     from coevolve.loop import run
     from coevolve.progress import Progress
-    from coevolve.runstate import RunState
+    from coevolve.session import Session
     from coevolve.store import RunStore
     chat_server.script = lambda body: {"raw": b"<html>Gateway</html>"}
     cfg = RunConfig(domain="toy", iterations=1, episodes=2, candidates=2, workers=1,
                     designer="llm", model="test-model", base_url=chat_server.url)
-    state = RunState.create(cfg, str(tmp_path / "run"), progress=Progress(quiet=True))
+    state = Session.create(cfg, str(tmp_path / "run"), progress=Progress(quiet=True))
     state.designer.client.retry = FAST
     try:
         run(state, cfg.iterations)

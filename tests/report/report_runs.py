@@ -12,6 +12,7 @@ from policies.minigrid.mutations import mutate_policy
 
 from coevolve.payoff import PayoffMatrix
 from coevolve.program import source_sha256
+from coevolve.records import IterationRecord
 from coevolve.scores import archive_scores
 from coevolve.store import RunStore
 
@@ -42,8 +43,10 @@ def minigrid_programs() -> tuple[list[str], list[str]]:
     return envs, policies
 
 
-def write_run(root: str, programs, designer: str = "offline", tokens: bool = False) -> list[dict]:
-    """A finished run of 4 iterations (iteration 3 chose no policy); returns its records."""
+def write_run(root: str, programs, designer: str = "offline",
+              tokens: bool = False) -> list[IterationRecord]:
+    """A finished run of 4 iterations (iteration 3 chose no policy); returns its records as the
+    report reads them."""
     env_sources, policy_sources = programs
     store = RunStore(root)
     store.create({"domain": "minigrid", "designer": designer, "seed": 3, "iterations": 3,
@@ -85,7 +88,7 @@ def write_run(root: str, programs, designer: str = "offline", tokens: bool = Fal
         records.append(record)
     PayoffMatrix([f"policy_{i:04d}" for i in range(3)], [f"env_{j:04d}" for j in range(4)],
                  PAYOFFS).save_csv(store.path("payoff.csv"))
-    return records
+    return [IterationRecord.from_json(record) for record in records]
 
 
 def write_heldout(root: str) -> None:

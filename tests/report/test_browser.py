@@ -14,7 +14,7 @@ from coevolve.config import RunConfig
 from coevolve.loop import run
 from coevolve.progress import Progress
 from coevolve.report import write_report
-from coevolve.runstate import RunState
+from coevolve.session import Session
 
 CHROMIUM = "/usr/bin/chromium"
 SECTIONS = ("summary", "covolve", "msne", "curriculum", "levels", "candidates")
@@ -25,11 +25,11 @@ def refreshed(tmp_path_factory):
     """A 2-iteration run whose report is refreshed after every iteration, as `--report` does."""
     root = str(tmp_path_factory.mktemp("browser") / "run")
     config = RunConfig(domain="minigrid", iterations=2, episodes=2, candidates=2, workers=2)
-    state = RunState.create(config, root, progress=Progress(quiet=True))
+    state = Session.create(config, root, progress=Progress(quiet=True))
     pages = []
 
     def refresh():
-        with open(write_report(root, state.pool), encoding="utf-8") as handle:
+        with open(write_report(root, state.executor), encoding="utf-8") as handle:
             pages.append(handle.read())
 
     try:

@@ -1,5 +1,5 @@
 """The run's history as arrays, checked against the scores the run itself logged."""
-import copy
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -32,8 +32,8 @@ def test_mixture_grids_reproduce_the_logged_archive_scores(records):
             row = grids[name].values[t]
             assert np.isnan(row[t + 1:]).all()  # environments not archived yet
             known = row[:t + 1]
-            assert known.min() == pytest.approx(record["scores"][name]["worst"], abs=1e-9)
-            assert known.mean() == pytest.approx(record["scores"][name]["mean"], abs=1e-9)
+            assert known.min() == pytest.approx(record.scores[name]["worst"], abs=1e-9)
+            assert known.mean() == pytest.approx(record.scores[name]["mean"], abs=1e-9)
     # iteration 3 chose no policy: the newest policy is still policy_0002
     np.testing.assert_allclose(grids["greedy"].values[3], PAYOFFS[2])
     assert grids["msne"].env_labels == ("env_0000", "env_0001", "env_0002", "env_0003")
@@ -49,16 +49,17 @@ def test_msne_weights_are_distributions_over_existing_policies(records):
 
 
 def test_measure_series_keeps_numbers_and_reads_the_chosen_candidate(records):
-    records = copy.deepcopy(records)
-    records[2]["env"]["measures"] = {}
-    records[2]["candidates"][0]["measures"] = {"length": 40.0, "walls": 4}
+    records = list(records)
+    chosen = replace(records[2].candidates[0], measures={"length": 40.0, "walls": 4})
+    records[2] = replace(records[2], env=replace(records[2].env, measures={}),
+                         candidates=(chosen, *records[2].candidates[1:]))
     series = measure_series(records)
     assert set(series) == {"length", "walls", "lava"}  # the boolean "ok" is left out
     assert series["length"] == ([0, 1, 2, 3], [2.0, 3.0, 40.0, 5.0])
     varying, constant = split_constant(series)
     assert list(varying) == ["length"]
     assert constant == {"lava": 0.0, "walls": 4.0}
-    assert chosen_measures({"iteration": 5, "env": None}) == {}
+    assert chosen_measures(replace(records[0], env=None)) == {}
 
 
 def test_candidate_outcomes_and_rejections(records):
@@ -91,6 +92,8 @@ def test_token_usage_from_records_or_from_the_transcript(tmp_path):
     assert usage["total_tokens"].tolist() == [0, 9, 0, 0]
 
 
-def test_most_likely_policy_breaks_ties_towards_the_earliest():
-    assert most_likely_policy({"msne": {"policy_0002": 0.5, "policy_0001": 0.5}}) == "policy_0001"
-    assert most_likely_policy({"msne": {"policy_0000": 0.2, "policy_0003": 0.8}}) == "policy_0003"
+def test_most_likely_policy_breaks_ties_towards_the_earliest(records):
+    tied = replace(records[0], msne={"policy_0002": 0.5, "policy_0001": 0.5})
+    assert most_likely_policy(tied) == "policy_0001"
+    clear = replace(records[0], msne={"policy_0000": 0.2, "policy_0003": 0.8})
+    assert most_likely_policy(clear) == "policy_0003"

@@ -27,7 +27,7 @@ def _write(path, text):
 def test_a_coevolution_run_is_read_whole(run_dir):
     data = load_run(run_dir)
     assert data.kind == "coevolve"
-    assert [r["iteration"] for r in data.iterations] == [0, 1, 2, 3]
+    assert [r.iteration for r in data.iterations] == [0, 1, 2, 3]
     assert data.payoffs.shape == (3, 4)
     assert data.heldout is None and data.llm == ()
 
@@ -52,6 +52,9 @@ def test_an_unfinished_last_transcript_line_is_ignored(tmp_path, run_dir):
      "iterations.jsonl has a malformed line"),
     ({"config.json": '{"domain": "minigrid"}', "iterations.jsonl": '{"iteration": 0}\n'},
      "no payoff.csv"),
+    ({"config.json": '{"domain": "minigrid"}', "iterations.jsonl": '{"iteration": 0}\n',
+      "payoff.csv": ",env_0000\npolicy_0000,1.0\n"},
+     "a record this version cannot read \\(KeyError: 'msne'\\)"),
     ({"config.json": '{"game": "Pong"}'}, "Atari run without state.json or a summary"),
 ])
 def test_what_is_not_a_run_is_a_user_error(tmp_path, files, message):
