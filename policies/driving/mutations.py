@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from envs.codetools import Operator, Registry
 from policies.driving.program import BOUNDS, LATERAL, SWITCHES, policy_program, read_genome
 
 
@@ -37,8 +38,10 @@ def _scale(name: str):
     return operator
 
 
-OPERATORS = (switch_lateral, *(_toggle(name) for name in SWITCHES), *(_scale(name) for name in BOUNDS))
-"""Every operator: the switches are weighted up in :func:`mutate_policy` (they add whole skills)."""
+OPERATORS = Registry(Operator(op.__name__, op, 3.0 if op.__name__.startswith("toggle_") else 1.0) for op in (
+    switch_lateral, *(_toggle(name) for name in SWITCHES), *(_scale(name) for name in BOUNDS)))
+"""Every operator ``(genome, rng) -> (genome, description) | None``; the switches are three times as
+likely to be tried first (they add whole skills)."""
 
 
 def mutate_policy(source: str, rng: np.random.Generator) -> tuple[str, str]:
@@ -47,9 +50,8 @@ def mutate_policy(source: str, rng: np.random.Generator) -> tuple[str, str]:
     Raises ValueError when ``source`` is not a genome program (see :mod:`policies.driving.program`).
     """
     genome = read_genome(source)
-    weights = np.array([3.0 if op.__name__.startswith("toggle_") else 1.0 for op in OPERATORS])
-    for k in rng.choice(len(OPERATORS), size=len(OPERATORS), replace=False, p=weights / weights.sum()):
-        result = OPERATORS[k](genome, rng)
+    for operator in OPERATORS.order(rng):
+        result = operator.apply(genome, rng)
         if result is not None and result[0] != genome:
             return policy_program(result[0]), result[1]
     raise ValueError("no policy mutation operator changes this genome")
