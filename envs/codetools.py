@@ -177,16 +177,19 @@ class _Text:
         first = node.decorator_list[0].lineno if getattr(node, "decorator_list", None) else node.lineno
         return self.offset(first, node.col_offset), self.offset(node.end_lineno, node.end_col_offset)
 
-    def line_bounds(self, node: ast.AST) -> tuple[int, int] | None:
-        """Start of a statement's first line and end of its last (after the newline), or None
-        when it shares a line with other code (``a = 1; b = 2``, ``if x: return``)."""
-        start, end = self.span(node)
-        first = node.decorator_list[0].lineno if getattr(node, "decorator_list", None) else node.lineno
-        line_start, line_end = self.starts[first - 1], self.starts[node.end_lineno]
+    def line_start(self, node: ast.AST) -> int | None:
+        """Start of a statement's first line; None if other code comes before it there."""
+        start, _ = self.span(node)
+        line_start = self.starts[bisect.bisect_right(self.starts, start) - 1]
+        return None if self.source[line_start:start].strip() else line_start
+
+    def line_end(self, node: ast.AST) -> int | None:
+        """End of a statement's last line (after the newline); None if other code follows it
+        there (``a = 1; b = 2``)."""
+        _, end = self.span(node)
+        line_end = self.starts[node.end_lineno]
         rest = self.source[end:line_end].strip()
-        if self.source[line_start:start].strip() or rest and not rest.startswith("#"):
-            return None
-        return line_start, line_end
+        return None if rest and not rest.startswith("#") else line_end
 
     def indent(self, node: ast.AST) -> str:
         """The text before a node on its first line: its indentation (spaces if not blank)."""
@@ -347,15 +350,14 @@ class Draft:
                 anchor = orig[i2 - 1]
                 continue
             for old in orig[i1:i2]:
-                bounds = self._text.line_bounds(old)
-                if bounds is None:
+                start, end = self._text.line_start(old), self._text.line_end(old)
+                if start is None or end is None:
                     return None
-                edits.append(_Edit(*bounds, ""))
+                edits.append(_Edit(start, end, ""))
             if j2 > j1:
-                where = self._text.line_bounds(anchor if anchor is not None else orig[0])
-                if where is None:
+                at = self._text.line_end(anchor) if anchor is not None else self._text.line_start(orig[0])
+                if at is None:
                     return None
-                at = where[1] if anchor is not None else where[0]
                 text = "".join(self._line(node, indent, moved) for node in work[j1:j2])
                 if at == len(self.source) and not self.source.endswith(("\n", "\r")):
                     text = "\n" + text
