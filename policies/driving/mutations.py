@@ -1,14 +1,15 @@
 """Offline policy designer: mutations of a driving policy's genome, deterministic given a Generator.
 
 Each operator returns a changed genome and a description, or None when it would change nothing;
-:func:`mutate_policy` tries them in a random order and re-emits the program from the first change.
+:func:`mutate_policy` tries them in a random order and writes the first change into the program's
+``GENOME`` (the rest of the program, comments included, is kept).
 """
 from __future__ import annotations
 
 import numpy as np
 
 from envs.codetools import Operator, Registry
-from policies.driving.program import BOUNDS, LATERAL, SWITCHES, policy_program, read_genome
+from policies.driving.program import BOUNDS, LATERAL, SWITCHES, read_genome, write_genome
 
 
 def switch_lateral(genome: dict, rng):
@@ -53,5 +54,5 @@ def mutate_policy(source: str, rng: np.random.Generator) -> tuple[str, str]:
     for operator in OPERATORS.order(rng):
         result = operator.apply(genome, rng)
         if result is not None and result[0] != genome:
-            return policy_program(result[0]), result[1]
+            return write_genome(source, result[0]), result[1]
     raise ValueError("no policy mutation operator changes this genome")

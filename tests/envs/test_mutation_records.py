@@ -156,6 +156,8 @@ def test_commented_programs_mutate_to_the_same_trees_and_keep_their_comments(nam
                 break
             text, note = mutate(text, rng)
             assert [note, digest(text)] == step, (name, seed)
+            if name.startswith("pygame_policy"):
+                continue  # a genome program is re-emitted from its genome (the blocks it selects change)
             kept = comments(text)
             assert _within(kept, notes) and _top_level(source) <= set(kept), (name, seed, note)
             if not name.startswith(("minigrid_policy", "atari_crossover", "atari_macro")):
