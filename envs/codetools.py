@@ -263,6 +263,7 @@ class Draft:
         self._text = _Text(source)
         self._foreign: dict[int, tuple[ast.AST, str, str, str]] = {}
         self._parens = False
+        self._keys: dict[int, int] = {}
 
     def copy_in(self, node: ast.AST, source: str) -> ast.AST:
         """A deep copy of ``node`` (parsed from another program, ``source``) to insert into
@@ -275,20 +276,27 @@ class Draft:
 
     def render(self) -> str:
         """The edited program's source."""
-        target = ast.dump(ast.parse(ast.unparse(self.tree)))
+        self._keys = {**_keys(self._original), **_keys(self.tree)}
+        targets = [self._keys[id(self.tree)]]
         for parens in (False, True):
             self._parens = parens
             edits = self._diff(self.tree, self._original)
             text = None if edits is None else _apply(self.source, edits)
-            if text is not None and _dump(text) == target:
+            found = None if text is None else _parsed_key(text)
+            if found is not None and len(targets) == 1 and found != targets[0]:
+                targets.append(_parsed_key(ast.unparse(self.tree)))  # how the edited tree reads back
+            if found is not None and found in targets:
                 return text
         return ast.unparse(ast.fix_missing_locations(self.tree)) + "\n"
 
     # -- the diff: edits that turn the original text into the edited tree's --
 
+    def _same(self, work: ast.AST, orig: ast.AST) -> bool:
+        return self._keys[id(work)] == self._keys[id(orig)]
+
     def _diff(self, work: ast.AST, orig: ast.AST) -> list[_Edit] | None:
         """Edits inside ``orig``'s text, or None when the node must be written out whole."""
-        if ast.dump(work) == ast.dump(orig):
+        if self._same(work, orig):
             return []
         if type(work) is not type(orig) or isinstance(orig, ast.JoinedStr):
             return None
@@ -335,10 +343,10 @@ class Draft:
         in place, removed ones lose their lines, new ones get lines after the one before."""
         if not work or not orig:
             return None
-        dumps = [ast.dump(node) for node in orig]
-        moved = dict(zip(dumps, orig))
+        keys = [self._keys[id(node)] for node in orig]
+        moved = dict(zip(keys, orig))
         indent = self._text.indent(orig[0])
-        matcher = difflib.SequenceMatcher(None, dumps, [ast.dump(node) for node in work], autojunk=False)
+        matcher = difflib.SequenceMatcher(None, keys, [self._keys[id(node)] for node in work], autojunk=False)
         edits, anchor = [], None
         for tag, i1, i2, j1, j2 in matcher.get_opcodes():
             if tag == "equal" or tag == "replace" and i2 - i1 == j2 - j1:
@@ -366,7 +374,7 @@ class Draft:
 
     def _line(self, node: ast.stmt, indent: str, moved: dict) -> str:
         """An inserted statement as whole lines (a moved one keeps its original text)."""
-        old = moved.get(ast.dump(node))
+        old = moved.get(self._keys[id(node)])
         if old is not None:
             start, end = self._text.span(old)
             text = reindent(self.source[start:end], self._text.indent(old), indent)
@@ -387,11 +395,37 @@ class Draft:
         return text
 
 
-def _dump(source: str) -> str | None:
+def _keys(tree: ast.AST) -> dict[int, int]:
+    """A structural key of every node of a tree, by ``id``: equal keys, equal ``ast.dump``.
+
+    Computed bottom-up in one pass (``ast.dump`` at every node would cost the tree's size times
+    its depth); a key is the hash of the node's type, its scalar fields and its children's keys.
+    """
+    keys: dict[int, int] = {}
+
+    def key(node: ast.AST) -> int:
+        parts: list = [type(node).__name__]
+        for field in node._fields:
+            value = getattr(node, field, None)
+            if isinstance(value, list):
+                parts.append(tuple([key(item) if isinstance(item, ast.AST) else repr(item) for item in value]))
+            elif isinstance(value, ast.AST):
+                parts.append(key(value))
+            else:
+                parts.append((type(value).__name__, repr(value)))
+        keys[id(node)] = found = hash(tuple(parts))
+        return found
+
+    key(tree)
+    return keys
+
+
+def _parsed_key(source: str) -> int | None:
     try:
-        return ast.dump(ast.parse(source))
+        tree = ast.parse(source)
     except SyntaxError:
         return None
+    return _keys(tree)[id(tree)]
 
 
 # ----- choosing an operator ----------------------------------------------------------------------
