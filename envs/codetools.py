@@ -115,14 +115,28 @@ def constant_assignments(tree: ast.Module, names: Iterable[str] | None = None) -
             and (wanted is None or node.targets[0].id in wanted)}
 
 
-def read_constants(tree: ast.Module, names: Iterable[str]) -> dict[str, Any]:
+def parse(source: str, what: str = "source") -> ast.Module:
+    """``ast.parse``, with a SyntaxError turned into ValueError("<what> does not parse: ...")."""
+    try:
+        return ast.parse(source)
+    except SyntaxError as exc:
+        raise ValueError(f"{what} does not parse: {exc}") from exc
+
+
+def read_constants(tree: ast.Module, names: Iterable[str], required: Iterable[str] = (),
+                   what: str = "the expected program") -> dict[str, Any]:
     """The literal values of the module constants ``names`` the program assigns.
 
     Raises:
-        ValueError: naming the first of them whose value is not a literal.
+        ValueError: naming the ``required`` constants it does not assign ("not <what>: it does
+            not assign ..."), or the first constant whose value is not a literal.
     """
+    nodes = constant_assignments(tree, names)
+    missing = [name for name in required if name not in nodes]
+    if missing:
+        raise ValueError(f"not {what}: it does not assign {', '.join(missing)} at module level")
     values = {}
-    for name, node in constant_assignments(tree, names).items():
+    for name, node in nodes.items():
         try:
             values[name] = ast.literal_eval(node.value)
         except ValueError as exc:

@@ -124,15 +124,8 @@ def read_layout(source: str) -> Layout:
 
     Raises ValueError naming what is missing or not a literal when ``source`` is not such a program.
     """
-    try:
-        tree = ast.parse(source)
-    except SyntaxError as exc:
-        raise ValueError(f"environment source does not parse: {exc}") from exc
-    missing = [name for name in CONSTANTS if name not in codetools.constant_assignments(tree, CONSTANTS)]
-    if missing:
-        raise ValueError("not a layout-constant driving program (built by envs.driving.program): "
-                         f"it does not assign {', '.join(missing)} at module level")
-    values = codetools.read_constants(tree, CONSTANTS)
+    values = codetools.read_constants(codetools.parse(source, "environment source"), CONSTANTS, required=CONSTANTS,
+                                      what="a layout-constant driving program (built by envs.driving.program)")
     return Layout().with_changes(**{name.lower(): value for name, value in values.items()})
 
 

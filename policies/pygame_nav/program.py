@@ -131,15 +131,10 @@ def read_genome(source: str) -> Genome:
 
     Raises ValueError naming what is missing or invalid when ``source`` is not such a program.
     """
-    try:
-        tree = ast.parse(source)
-    except SyntaxError as exc:
-        raise ValueError(f"policy source does not parse: {exc}") from exc
-    values = {name.lower(): value for name, value in codetools.read_constants(tree, CONSTANTS).items()}
-    missing = [name for name in CONSTANTS if name.lower() not in values and name not in OPTIONAL]
-    if missing:
-        raise ValueError("not a genome policy program (built by policies.pygame_nav.program): "
-                         f"it does not assign {', '.join(missing)} at module level")
+    values = codetools.read_constants(codetools.parse(source, "policy source"), CONSTANTS,
+                                      required=[name for name in CONSTANTS if name not in OPTIONAL],
+                                      what="a genome policy program (built by policies.pygame_nav.program)")
+    values = {name.lower(): value for name, value in values.items()}
     return replace(Genome(), **values)
 
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from envs.codetools import (Draft, Operator, Registry, bindings, closure, constant_assignments, definitions,
-                            module_bindings, preamble_end, read_constants, references, reindent, write_constants)
+                            module_bindings, parse, preamble_end, read_constants, references, reindent, write_constants)
 
 MESSY = '''#!/usr/bin/env python
 """A program full of comments and odd layout."""
@@ -179,6 +179,10 @@ def test_constants_are_read_and_written_keeping_the_rest():
     assert read_constants(tree, ["A", "B"]) == {"A": 4, "B": [1, 2]}
     with pytest.raises(ValueError, match="C must be a literal value"):
         read_constants(tree, ["C"])
+    with pytest.raises(ValueError, match="not a level: it does not assign D, E at module level"):
+        read_constants(tree, ["A", "D", "E"], required=["A", "D", "E"], what="a level")
+    with pytest.raises(ValueError, match="level source does not parse"):
+        parse("def (", "level source")
     assert write_constants(source, {"B": "[5]", "A": "7"}) == "A = 1  # one\nB = [5]\nC = f(3)\nA = 7\n"
 
 
