@@ -205,6 +205,14 @@ class _Text:
         rest = self.source[end:line_end].strip()
         return None if rest and not rest.startswith("#") else line_end
 
+    def blank_lines(self, node: ast.AST) -> int:
+        """How many blank lines come right before a statement."""
+        first = node.decorator_list[0].lineno if getattr(node, "decorator_list", None) else node.lineno
+        count = 0
+        while first - 2 - count >= 0 and not self.lines[first - 2 - count].strip():
+            count += 1
+        return count
+
     def indent(self, node: ast.AST) -> str:
         """The text before a node on its first line: its indentation (spaces if not blank)."""
         start, _ = self.span(node)
@@ -380,21 +388,24 @@ class Draft:
                 at = self._text.line_end(anchor) if anchor is not None else self._text.line_start(orig[0])
                 if at is None:
                     return None
-                text = "".join(self._line(node, indent, moved) for node in work[j1:j2])
+                near = orig[i1] if i1 < len(orig) else anchor if anchor is not None else orig[0]
+                text = "".join(self._line(node, indent, moved, self._text.blank_lines(near))
+                               for node in work[j1:j2])
                 if at == len(self.source) and not self.source.endswith(("\n", "\r")):
                     text = "\n" + text
                 edits.append(_Edit(at, at, text))
         return edits
 
-    def _line(self, node: ast.stmt, indent: str, moved: dict) -> str:
-        """An inserted statement as whole lines (a moved one keeps its original text)."""
+    def _line(self, node: ast.stmt, indent: str, moved: dict, gap: int) -> str:
+        """An inserted statement as whole lines (a moved one keeps its original text); a
+        definition gets ``gap`` blank lines before it, as its neighbour has (PEP 8 without)."""
         old = moved.get(self._keys[id(node)])
         if old is not None:
             start, end = self._text.span(old)
             text = reindent(self.source[start:end], self._text.indent(old), indent)
         else:
             text = self._write(node, indent)
-        blank = ("\n\n" if not indent else "\n") if isinstance(node, DEFINITIONS) else ""
+        blank = "\n" * (gap or (1 if indent else 2)) if isinstance(node, DEFINITIONS) else ""
         return f"{blank}{indent}{text}\n"
 
     def _write(self, node: ast.AST, indent: str) -> str:
