@@ -205,6 +205,19 @@ class _Text:
         rest = self.source[end:line_end].strip()
         return None if rest and not rest.startswith("#") else line_end
 
+    def blank_start(self, line_start: int) -> int:
+        """The start of the blank lines right before the line starting at ``line_start`` (a
+        removed statement between two gaps takes one of them along)."""
+        index = bisect.bisect_right(self.starts, line_start) - 1
+        while index > 0 and not self.lines[index - 1].strip():
+            index -= 1
+        return self.starts[index]
+
+    def blank_after(self, offset: int) -> bool:
+        """Whether the line starting at ``offset`` is blank (or the text ends there)."""
+        index = bisect.bisect_right(self.starts, offset) - 1
+        return index >= len(self.lines) or not self.lines[index].strip()
+
     def blank_lines(self, node: ast.AST) -> int:
         """How many blank lines come right before a statement."""
         first = node.decorator_list[0].lineno if getattr(node, "decorator_list", None) else node.lineno
@@ -383,7 +396,7 @@ class Draft:
                 start, end = self._text.line_start(old), self._text.line_end(old)
                 if start is None or end is None:
                     return None
-                edits.append(_Edit(start, end, ""))
+                edits.append(_Edit(self._text.blank_start(start) if self._text.blank_after(end) else start, end, ""))
             if j2 > j1:
                 at = self._text.line_end(anchor) if anchor is not None else self._text.line_start(orig[0])
                 if at is None:

@@ -212,3 +212,8 @@ def test_registry_errors_name_the_problem():
         Registry([Operator("a", str, 0.0)])
     with pytest.raises(ValueError, match="no mutation operator applies"):
         Registry([Operator("a", str, applies=lambda s: False)]).choose(np.random.default_rng(0))
+
+
+def test_a_removed_definition_takes_one_of_its_two_gaps_along():
+    source = "def a():\n    pass\n\n\ndef b():\n    pass\n\n\ndef c():\n    pass\n"
+    assert edited(source, lambda tree: tree.body.pop(1)) == "def a():\n    pass\n\n\ndef c():\n    pass\n"
