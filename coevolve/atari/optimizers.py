@@ -17,7 +17,7 @@ import numpy as np
 from coevolve.atari.feedback import Feedback
 from coevolve.errors import UserInputError
 from policies.atari import game_macros, game_objects, game_primitives
-from policies.atari.mutations import apply_macro, crossover, mutate_policy
+from policies.atari.mutations import PolicyMutator, apply_macro, crossover
 
 
 def program_key(source: str) -> str:
@@ -112,7 +112,7 @@ class OfflineOptimizer:
                 except ValueError as exc:  # no compatible function pair: mutate alone
                     notes.append(f"crossover refused: {exc}")
             while not (macro and rng.random() < 0.5):  # a macro may stand alone
-                source, note = mutate_policy(source, rng, objects, primitives, strength)
+                source, note = PolicyMutator(objects, primitives, strength).mutate(source, rng)
                 notes.append(note)
                 if rng.random() >= stacking:
                     break

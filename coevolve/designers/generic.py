@@ -16,6 +16,8 @@ indices are never edited: anything compared with ``==``/``!=``/``in`` (object, c
 codes), used as a subscript (``obs[x, y, 0]``), returned (action numbers), inside a set or
 dict, or assigned to a name that says index, code, action, colour, object, state or
 direction.
+
+Edits go through :class:`envs.codetools.Draft`, so the program's comments and layout survive.
 """
 from __future__ import annotations
 
@@ -23,6 +25,8 @@ import ast
 import re
 
 import numpy as np
+
+from envs.codetools import Draft
 
 QUANTITY = re.compile(r"SIZE|MAX|MIN|LIMIT|STEP|DEPTH|WIDTH|HEIGHT|COUNT|BUDGET|RADIUS|MARGIN|"
                       r"HORIZON|PATIENCE|THRESH|SPEED|GAP|NUM|^N_|LEN|DIST|SCALE|WEIGHT|RATE|"
@@ -125,7 +129,8 @@ def _step(value, rng: np.random.Generator):
 
 def mutate_generic(source: str, rng: np.random.Generator) -> tuple[str, str]:
     """One generic edit of any program; raises ValueError if none applies."""
-    tree = ast.parse(source)
+    draft = Draft(source)
+    tree = draft.tree
     constants, rules, comparisons = tunable_constants(tree), _rules(tree), _comparisons(tree)
     operators = [name for name, items in (("perturb", constants), ("reorder", rules),
                                           ("bound", comparisons)) if items]
@@ -147,4 +152,4 @@ def mutate_generic(source: str, rng: np.random.Generator) -> tuple[str, str]:
         old = type(node.ops[0])
         node.ops = [FLIP[old]()]
         note = f"comparison at line {node.lineno}: {old.__name__} -> {FLIP[old].__name__}"
-    return ast.unparse(tree) + "\n", f"generic {note}"
+    return draft.render(), f"generic {note}"

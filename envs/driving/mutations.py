@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from envs.codetools import Operator, Registry
 from envs.driving.program import Layout, read_layout, write_layout
 
 MAX_BLOCKS = 7
@@ -189,18 +190,22 @@ def tighten_budget(layout: Layout, rng):
     return layout.with_changes(max_steps=value), f"max_steps {layout.max_steps} -> {value}"
 
 
-OPERATORS = (add_block, remove_block, resize_block, change_turn, sharpen_turns, add_light, remove_light, light_timing,
-             _scale("lead_density", 1.2, 1.6, MAX_VEHICLES_PER_100M), _scale("oncoming_density", 1.2, 1.6, MAX_VEHICLES_PER_100M),
-             faster_traffic, aggressive_idm, more_cross_traffic,
-             _scale("red_runner_rate", 1.3, 2.0, 0.6), _scale("brake_check_rate", 1.3, 2.0, 0.8),
-             _scale("intrusion_rate", 1.3, 2.0, 0.8), _scale("intrusion_m", 1.1, 1.4, 1.5),
-             more_parked, _scale("parked_intrusion", 1.3, 2.5, 1.2),
-             _scale("crossing_rate", 1.2, 1.6, 1.0), _scale("ped_burst_rate", 1.3, 2.0, 0.8),
-             _scale("jaywalk_per_100m", 1.3, 2.0, 2.0), closer_pedestrians, tighten_budget)
-"""Every operator, in a fixed order (mutate_env draws a permutation of it)."""
-
 _HARDER = {"add_block", "change_turn", "sharpen_turns", "add_light", "light_timing", "aggressive_idm",
            "more_cross_traffic", "more_parked", "closer_pedestrians"}
+"""Operators that add difficulty: with every ``raise_*`` one, three times as likely to be tried first."""
+
+OPERATORS = Registry(
+    Operator(op.__name__, op, 3.0 if op.__name__ in _HARDER or op.__name__.startswith("raise_") else 1.0) for op in (
+        add_block, remove_block, resize_block, change_turn, sharpen_turns, add_light, remove_light, light_timing,
+        _scale("lead_density", 1.2, 1.6, MAX_VEHICLES_PER_100M), _scale("oncoming_density", 1.2, 1.6, MAX_VEHICLES_PER_100M),
+        faster_traffic, aggressive_idm, more_cross_traffic,
+        _scale("red_runner_rate", 1.3, 2.0, 0.6), _scale("brake_check_rate", 1.3, 2.0, 0.8),
+        _scale("intrusion_rate", 1.3, 2.0, 0.8), _scale("intrusion_m", 1.1, 1.4, 1.5),
+        more_parked, _scale("parked_intrusion", 1.3, 2.5, 1.2),
+        _scale("crossing_rate", 1.2, 1.6, 1.0), _scale("ped_burst_rate", 1.3, 2.0, 0.8),
+        _scale("jaywalk_per_100m", 1.3, 2.0, 2.0), closer_pedestrians, tighten_budget))
+"""Every operator ``(layout, rng) -> (layout, description) | None``, in a fixed order (mutate_env
+draws a weighted order of it)."""
 
 
 def _within_caps(layout: Layout) -> bool:
@@ -215,15 +220,13 @@ def mutate_env(source: str, rng: np.random.Generator) -> tuple[str, str]:
     the time budget grows with the route so that a longer route is not a timeout by construction.
     """
     layout = read_layout(source)
-    weights = np.array([3.0 if op.__name__ in _HARDER or op.__name__.startswith("raise_") else 1.0 for op in OPERATORS])
-    order = rng.choice(len(OPERATORS), size=len(OPERATORS), replace=False, p=weights / weights.sum())
-    for k in order:
-        result = OPERATORS[k](layout, rng)
+    for operator in OPERATORS.order(rng):
+        result = operator.apply(layout, rng)
         if result is None or result[0] == layout or not _within_caps(result[0]):
             continue
         changed, note = result
         floor = int(20 * (2 * _route_length(changed) / 7.0 + 20.0))
-        if changed.max_steps < floor and OPERATORS[k] is not tighten_budget:
+        if changed.max_steps < floor and operator.apply is not tighten_budget:
             changed = changed.with_changes(max_steps=floor)
         return write_layout(source, changed), note
     raise ValueError("no environment mutation operator changes this level within the caps")

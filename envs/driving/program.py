@@ -12,6 +12,7 @@ import inspect
 from dataclasses import dataclass, fields, replace
 from functools import lru_cache
 
+from envs import codetools
 from envs.driving import world
 
 
@@ -107,26 +108,15 @@ def world_source() -> str:
     return "".join(lines[body[0].lineno - 1:])
 
 
-def format_constant(name: str, value) -> str:
-    """``NAME = value`` source."""
-    return f"{name} = {value!r}"
-
-
 def _values(layout: Layout) -> dict:
     return {f.name.upper(): getattr(layout, f.name) for f in fields(Layout)}
 
 
 def env_program(layout: Layout) -> str:
     """A standalone environment program for ``layout``."""
-    constants = "\n".join(format_constant(name, value) for name, value in _values(layout).items())
+    constants = "\n".join(f"{name} = {value!r}" for name, value in _values(layout).items())
     names = f"LEVEL_CONSTANTS = {CONSTANTS!r}"
     return f"{_HEADER}{world_source()}\n\n{constants}\n{names}\n{_LEVEL_CLASS}"
-
-
-def _constant_nodes(tree: ast.Module) -> dict[str, ast.Assign]:
-    return {node.targets[0].id: node for node in tree.body
-            if isinstance(node, ast.Assign) and len(node.targets) == 1
-            and isinstance(node.targets[0], ast.Name) and node.targets[0].id in CONSTANTS}
 
 
 def read_layout(source: str) -> Layout:
@@ -134,32 +124,15 @@ def read_layout(source: str) -> Layout:
 
     Raises ValueError naming what is missing or not a literal when ``source`` is not such a program.
     """
-    try:
-        tree = ast.parse(source)
-    except SyntaxError as exc:
-        raise ValueError(f"environment source does not parse: {exc}") from exc
-    nodes = _constant_nodes(tree)
-    missing = [name for name in CONSTANTS if name not in nodes]
-    if missing:
-        raise ValueError("not a layout-constant driving program (built by envs.driving.program): "
-                         f"it does not assign {', '.join(missing)} at module level")
-    values = {}
-    for name, node in nodes.items():
-        try:
-            values[name.lower()] = ast.literal_eval(node.value)
-        except ValueError as exc:
-            raise ValueError(f"{name} must be a literal value, got {ast.unparse(node.value)!r}") from exc
-    return Layout().with_changes(**values)
+    values = codetools.read_constants(codetools.parse(source, "environment source"), CONSTANTS, required=CONSTANTS,
+                                      what="a layout-constant driving program (built by envs.driving.program)")
+    return Layout().with_changes(**{name.lower(): value for name, value in values.items()})
 
 
 def write_layout(source: str, layout: Layout) -> str:
-    """``source`` with its layout constants replaced by ``layout``'s; everything else kept verbatim."""
-    lines = source.splitlines(keepends=True)
-    values = _values(layout)
-    nodes = sorted(_constant_nodes(ast.parse(source)).items(), key=lambda item: -item[1].lineno)
-    for name, node in nodes:
-        lines[node.lineno - 1:node.end_lineno] = [format_constant(name, values[name]) + "\n"]
-    return "".join(lines)
+    """``source`` with its layout constants' values replaced by ``layout``'s; everything else,
+    comments included, kept verbatim."""
+    return codetools.write_constants(source, {name: repr(value) for name, value in _values(layout).items()})
 
 
 SEED_LAYOUT = Layout()

@@ -11,12 +11,11 @@ statements appended to its ``_gen_grid``.
 from __future__ import annotations
 
 import ast
-import copy
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from envs.codetools import Draft, Operator, Registry, closure, module_bindings, preamble_end
 from envs.minigrid import SEED_ENV
 
 MIN_SIZE = 6
@@ -30,41 +29,35 @@ MAX_DENSITY = 0.3
 
 @dataclass(frozen=True)
 class LevelSource:
-    """A parsed level program: the module, its ``CustomEnv`` class and its ``_gen_grid``.
+    """A parsed level program: its draft, its ``CustomEnv`` class and its ``_gen_grid``.
 
-    Operators edit the nodes in place; ``ast.unparse(tree)`` is the mutant.
+    Operators edit the nodes of ``draft.tree`` in place; ``draft.render()`` is the mutant.
     """
 
-    tree: ast.Module
+    draft: Draft
     cls: ast.ClassDef
     gen_grid: ast.FunctionDef
 
-
-@dataclass(frozen=True)
-class Operator:
-    """One mutation operator."""
-
-    name: str
-    weight: float
-    applies: Callable[[LevelSource], bool]
-    apply: Callable[[LevelSource, np.random.Generator], str]
-    """Edits the level in place and returns a one-line description."""
+    @property
+    def tree(self) -> ast.Module:
+        """The module being edited."""
+        return self.draft.tree
 
 
 def parse_level(source: str) -> LevelSource:
     """Parse an environment program; ValueError if it has no ``CustomEnv`` with ``_gen_grid``."""
     try:
-        tree = ast.parse(source)
+        draft = Draft(source)
     except SyntaxError as exc:
         raise ValueError(f"cannot mutate: the program does not parse ({exc.msg}, line {exc.lineno})") from exc
-    cls = next((node for node in tree.body
+    cls = next((node for node in draft.tree.body
                 if isinstance(node, ast.ClassDef) and node.name == "CustomEnv"), None)
     if cls is None:
         raise ValueError("cannot mutate: the program defines no class CustomEnv")
     gen_grid = _method(cls, "_gen_grid")
     if gen_grid is None:
         raise ValueError("cannot mutate: CustomEnv defines no _gen_grid(self, width, height)")
-    return LevelSource(tree, cls, gen_grid)
+    return LevelSource(draft, cls, gen_grid)
 
 
 def _method(cls: ast.ClassDef, name: str) -> ast.FunctionDef | None:
@@ -143,51 +136,47 @@ def _literal(node: ast.AST):
 
 # ----- editing a level --------------------------------------------------------------------------
 
+_HELPERS = {node.name: node for node in _TEMPLATE.cls.body if isinstance(node, ast.FunctionDef)
+            and node.name not in ("_gen_grid", "__init__")}
+"""The seed's helper methods a level's recipe statements call."""
+_IMPORTED = {alias.name: node for node in _TEMPLATE.tree.body if isinstance(node, ast.ImportFrom)
+             for alias in node.names}
+"""The names the seed imports ``from`` a module, with their import."""
+
+
+def _helper_needs(node: ast.AST) -> list[str]:
+    """The seed helpers (``self._name``) and imported names a helper uses, as met in its tree."""
+    return [child.attr if isinstance(child, ast.Attribute) else child.id for child in ast.walk(node)
+            if isinstance(child, ast.Attribute) and isinstance(child.value, ast.Name)
+            and child.value.id == "self" and child.attr in _HELPERS
+            or isinstance(child, ast.Name) and isinstance(child.ctx, ast.Load)]
+
+
 def _ensure_helper(level: LevelSource, name: str) -> None:
     """Copy the seed's helper ``name`` (and the helpers and imports it uses) into the class."""
-    existing = _method(level.cls, name)
-    template = _method(_TEMPLATE.cls, name)
-    if existing is not None:
-        if ast.dump(existing) != ast.dump(template):
-            raise ValueError(f"cannot mutate: CustomEnv already defines {name} with other meaning")
-        return
-    level.cls.body.append(copy.deepcopy(template))
-    for node in ast.walk(template):
-        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
-                and node.value.id == "self" and _method(_TEMPLATE.cls, node.attr) is not None
-                and node.attr not in ("_gen_grid", "__init__")):
-            _ensure_helper(level, node.attr)
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-            _ensure_import(level, node.id)
+    for needed in closure({**_HELPERS, **_IMPORTED}, [name], refs=_helper_needs):
+        if needed in _HELPERS:
+            existing = _method(level.cls, needed)
+            if existing is None:
+                level.cls.body.append(level.draft.copy_in(_HELPERS[needed], SEED_ENV))
+            elif ast.dump(existing) != ast.dump(_HELPERS[needed]):
+                raise ValueError(f"cannot mutate: CustomEnv already defines {needed} with other meaning")
+        else:
+            _ensure_import(level, needed)
 
 
 def _ensure_import(level: LevelSource, name: str) -> None:
     """Add the seed's import of ``name`` unless the module already binds it."""
-    source = next((node for node in _TEMPLATE.tree.body if isinstance(node, ast.ImportFrom)
-                   and any(alias.name == name for alias in node.names)), None)
-    if source is None or name in _bound_names(level.tree):
+    source = _IMPORTED[name]
+    if name in module_bindings(level.tree):
         return
     same = next((node for node in level.tree.body if isinstance(node, ast.ImportFrom)
                  and node.module == source.module and node.level == 0), None)
     if same is not None:
         same.names.append(ast.alias(name=name))
         return
-    position = max((index + 1 for index, node in enumerate(level.tree.body)
-                    if isinstance(node, (ast.Import, ast.ImportFrom))), default=0)
-    level.tree.body.insert(position, ast.ImportFrom(module=source.module,
-                                                    names=[ast.alias(name=name)], level=0))
-
-
-def _bound_names(tree: ast.Module) -> set[str]:
-    names = set()
-    for node in tree.body:
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
-        elif isinstance(node, (ast.ClassDef, ast.FunctionDef)):
-            names.add(node.name)
-        elif isinstance(node, ast.Assign):
-            names.update(target.id for target in node.targets if isinstance(target, ast.Name))
-    return names
+    level.tree.body.insert(preamble_end(level.tree),
+                           ast.ImportFrom(module=source.module, names=[ast.alias(name=name)], level=0))
 
 
 def _insert_recipe(level: LevelSource, rng: np.random.Generator, name: str, *args) -> None:
@@ -338,20 +327,21 @@ def _separate(level: LevelSource, rng: np.random.Generator) -> str:
     return f"start-goal separation: {old} -> {node.value}"
 
 
-OPERATORS = (
-    Operator("grow", 2.5, _can_grow, _grow),
-    Operator("shrink", 0.2, _can_shrink, _shrink),
-    Operator("split", 2.5, lambda level: True, _add_split),
-    Operator("subdivide", 1.0, lambda level: True, _add_subdivision),
-    Operator("segment", 0.8, lambda level: True, _add_segment),
-    Operator("scatter", 0.8, lambda level: True, _add_scatter),
-    Operator("river", 0.5, lambda level: True, _add_river),
-    Operator("lock", 1.0, _can_lock, _lock),
-    Operator("tweak", 0.7, _has_numbers, _tweak),
-    Operator("remove", 0.3, lambda level: bool(recipe_calls(level)), _remove),
-    Operator("separate", 0.5, lambda level: _module_constant(level, "SEPARATION") is not None,
-             _separate),
-)
+OPERATORS = Registry((
+    Operator("grow", _grow, 2.5, _can_grow),
+    Operator("shrink", _shrink, 0.2, _can_shrink),
+    Operator("split", _add_split, 2.5),
+    Operator("subdivide", _add_subdivision, 1.0),
+    Operator("segment", _add_segment, 0.8),
+    Operator("scatter", _add_scatter, 0.8),
+    Operator("river", _add_river, 0.5),
+    Operator("lock", _lock, 1.0, _can_lock),
+    Operator("tweak", _tweak, 0.7, _has_numbers),
+    Operator("remove", _remove, 0.3, lambda level: bool(recipe_calls(level))),
+    Operator("separate", _separate, 0.5, lambda level: _module_constant(level, "SEPARATION") is not None),
+))
+"""The environment operators: ``apply(level, rng)`` edits a :class:`LevelSource` in place and
+returns a one-line description; ``applies(level)`` says whether it can."""
 
 
 def mutate_env(source: str, rng: np.random.Generator) -> tuple[str, str]:
@@ -362,15 +352,13 @@ def mutate_env(source: str, rng: np.random.Generator) -> tuple[str, str]:
         rng: the only source of randomness; the same state gives the same mutant.
 
     Returns:
-        (new source, one-line description of the change).
+        (new source, one-line description of the change); the program's comments and layout
+        are kept outside the edited nodes.
 
     Raises:
         ValueError: if the source does not parse, has no ``CustomEnv._gen_grid``, or defines a
             helper name of the seed's with another body.
     """
     level = parse_level(source)
-    operators = [operator for operator in OPERATORS if operator.applies(level)]
-    weights = np.array([operator.weight for operator in operators])
-    operator = operators[int(rng.choice(len(operators), p=weights / weights.sum()))]
-    description = operator.apply(level, rng)
-    return ast.unparse(ast.fix_missing_locations(level.tree)) + "\n", description
+    description = OPERATORS.choose(rng, level).apply(level, rng)
+    return level.draft.render(), description

@@ -14,6 +14,7 @@ import math
 import numpy as np
 from scipy import ndimage
 
+from envs.codetools import Operator, Registry
 from envs.pygame_nav.blocks import (NavCore, blocked_cells, disc_fits, place_obstacle, rect_gaps, rects_overlap,
                                     sample_start_goal, u_trap)
 from envs.pygame_nav.check import analyse, grid_cell
@@ -381,14 +382,13 @@ def change_scatter(layout: Layout, rng):
     return layout.with_changes(random_obstacles=count), f"random obstacles per reset {layout.random_obstacles} -> {count}"
 
 
-WEIGHTED_OPERATORS = ((add_obstacle, 1.0), (add_clutter, 1.5), (move_obstacle, 0.5), (remove_obstacle, 0.3),
-                      (squeeze_passage, 2.5), (add_wall, 1.0), (add_bottleneck, 2.0), (add_dead_end, 1.0),
-                      (add_trap_series, 1.0), (add_maze, 0.7), (resize_arena, 1.0), (change_start_goal, 1.0),
-                      (shrink_goal, 1.0), (toggle_fixed_ends, 0.7), (change_speed, 0.5), (change_budget, 0.5),
-                      (tighten_budget, 2.0), (change_scatter, 1.0))
-"""Each operator with its relative chance of being tried first: changes that make a level harder come up more often."""
-OPERATORS = tuple(operator for operator, _ in WEIGHTED_OPERATORS)
-_CHANCES = np.array([weight for _, weight in WEIGHTED_OPERATORS]) / sum(weight for _, weight in WEIGHTED_OPERATORS)
+OPERATORS = Registry(Operator(operator.__name__, operator, weight) for operator, weight in (
+    (add_obstacle, 1.0), (add_clutter, 1.5), (move_obstacle, 0.5), (remove_obstacle, 0.3), (squeeze_passage, 2.5),
+    (add_wall, 1.0), (add_bottleneck, 2.0), (add_dead_end, 1.0), (add_trap_series, 1.0), (add_maze, 0.7),
+    (resize_arena, 1.0), (change_start_goal, 1.0), (shrink_goal, 1.0), (toggle_fixed_ends, 0.7), (change_speed, 0.5),
+    (change_budget, 0.5), (tighten_budget, 2.0), (change_scatter, 1.0)))
+"""Each operator ``(layout, rng) -> (layout, description) | None`` with its relative chance of being tried
+first: changes that make a level harder come up more often."""
 
 
 def connected(layout: Layout) -> bool:
@@ -463,8 +463,8 @@ def mutate_env(source: str, rng: np.random.Generator) -> tuple[str, str]:
     else raises ValueError saying so. Deterministic given ``rng``'s state.
     """
     layout = read_layout(source)
-    for k in rng.choice(len(OPERATORS), size=len(OPERATORS), replace=False, p=_CHANCES):
-        result = OPERATORS[k](layout, rng)
+    for operator in OPERATORS.order(rng):
+        result = operator.apply(layout, rng)
         if result is None or result[0] == layout or not within_caps(result[0], layout) or not connected(result[0]):
             continue
         fitted = fit_budget(result[0], rng)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, fields, replace
 from functools import lru_cache
 from types import ModuleType
 
+from envs import codetools
 from envs.pygame_nav import blocks
 
 
@@ -78,32 +79,17 @@ class CustomEnv(NavCore):
 @lru_cache(maxsize=None)
 def definitions(module: ModuleType) -> dict[str, ast.stmt]:
     """Top-level function and class definitions of ``module``'s source, by name (do not mutate)."""
-    tree = ast.parse(inspect.getsource(module))
-    return {node.name: node for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+    return codetools.definitions(ast.parse(inspect.getsource(module)))
 
 
-def closure(defs: dict[str, ast.stmt], roots) -> list[ast.stmt]:
-    """The definitions ``roots`` need (themselves included, transitively), in ``defs`` order."""
-    needed, todo = set(), list(roots)
-    while todo:
-        name = todo.pop()
-        if name in needed:
-            continue
-        if name not in defs:
-            raise KeyError(f"no building block named {name!r}; known: {sorted(defs)}")
-        needed.add(name)
-        todo.extend(n.id for n in ast.walk(defs[name]) if isinstance(n, ast.Name) and n.id in defs)
-    return [node for name, node in defs.items() if name in needed]
-
-
-def format_constant(name: str, value) -> str:
-    """``NAME = value`` source; long obstacle lists get four rectangles a line."""
+def format_value(name: str, value) -> str:
+    """The source of a constant's value; long obstacle lists get four rectangles a line."""
     if name == "OBSTACLES" and len(value) > 4:
         rows = [", ".join(repr(tuple(r)) for r in value[k:k + 4]) for k in range(0, len(value), 4)]
-        return "OBSTACLES = [\n    " + ",\n    ".join(rows) + ",\n]"
+        return "[\n    " + ",\n    ".join(rows) + ",\n]"
     if name == "OBSTACLES":
-        return f"OBSTACLES = {[tuple(r) for r in value]!r}"
-    return f"{name} = {value!r}"
+        return repr([tuple(r) for r in value])
+    return repr(value)
 
 
 def _values(layout: Layout) -> dict:
@@ -112,20 +98,16 @@ def _values(layout: Layout) -> dict:
 
 @lru_cache(maxsize=1)
 def _core() -> str:
-    return "\n\n\n".join(ast.unparse(node) for node in closure(definitions(blocks), ["NavCore"]))
+    defs = definitions(blocks)
+    needed = set(codetools.closure(defs, ["NavCore"]))
+    return "\n\n\n".join(ast.unparse(node) for name, node in defs.items() if name in needed)
 
 
 def env_program(layout: Layout) -> str:
     """A standalone environment program for ``layout``."""
-    constants = "\n".join(format_constant(name, value) for name, value in _values(layout).items())
+    constants = "\n".join(f"{name} = {format_value(name, value)}" for name, value in _values(layout).items())
     core = _core()
     return f"{_HEADER}\n{constants}\n\n\n{core}\n\n{_LEVEL_CLASS}"
-
-
-def _constant_nodes(tree: ast.Module) -> dict[str, ast.Assign]:
-    return {node.targets[0].id: node for node in tree.body
-            if isinstance(node, ast.Assign) and len(node.targets) == 1
-            and isinstance(node.targets[0], ast.Name) and node.targets[0].id in CONSTANTS}
 
 
 def read_layout(source: str) -> Layout:
@@ -133,32 +115,16 @@ def read_layout(source: str) -> Layout:
 
     Raises ValueError naming what is missing or not a literal when ``source`` is not such a program.
     """
-    try:
-        tree = ast.parse(source)
-    except SyntaxError as exc:
-        raise ValueError(f"environment source does not parse: {exc}") from exc
-    nodes = _constant_nodes(tree)
-    missing = [name for name in CONSTANTS if name not in nodes]
-    if missing:
-        raise ValueError("not a layout-constant navigation program (built by envs.pygame_nav.program): "
-                         f"it does not assign {', '.join(missing)} at module level")
-    values = {}
-    for name, node in nodes.items():
-        try:
-            values[name.lower()] = ast.literal_eval(node.value)
-        except ValueError as exc:
-            raise ValueError(f"{name} must be a literal value, got {ast.unparse(node.value)!r}") from exc
-    return Layout().with_changes(**values)
+    values = codetools.read_constants(codetools.parse(source, "environment source"), CONSTANTS, required=CONSTANTS,
+                                      what="a layout-constant navigation program (built by envs.pygame_nav.program)")
+    return Layout().with_changes(**{name.lower(): value for name, value in values.items()})
 
 
 def write_layout(source: str, layout: Layout) -> str:
-    """``source`` with its layout constants replaced by ``layout``'s; everything else kept verbatim."""
-    lines = source.splitlines(keepends=True)
-    values = _values(layout)
-    nodes = sorted(_constant_nodes(ast.parse(source)).items(), key=lambda item: -item[1].lineno)
-    for name, node in nodes:
-        lines[node.lineno - 1:node.end_lineno] = [format_constant(name, values[name]) + "\n"]
-    return "".join(lines)
+    """``source`` with its layout constants' values replaced by ``layout``'s; everything else,
+    comments included, kept verbatim."""
+    return codetools.write_constants(source, {name: format_value(name, value)
+                                              for name, value in _values(layout).items()})
 
 
 SEED_LAYOUT = Layout()

@@ -7,20 +7,27 @@ set of choices such as action indices, a boolean, or a number), read from its ex
 
 Terms of new expressions are observation look-ups, constants and the game's *primitives*:
 calls of the starter's helper functions such as ``land(obs, "Ball", "x", 140, 31, 193)`` (ball
-extrapolation with wall bounces), passed in by the optimiser.
+extrapolation with wall bounces). The game's context (object names, primitives, the strength of
+constant steps) travels in a :class:`PolicyMutator`, so that mutation keeps the
+``(source, rng)`` signature of every domain: ``PolicyMutator(objects, primitives,
+strength).mutate(source, rng)``.
 
 Operators: constant perturbation (its step scaled by ``strength``), subtree replacement from
 typed terms, primitive insertion (a numeric sub-expression becomes ``primitive + c``), offsets
 (``expression + c``), comparison flip, branch insertion, and crossover between two programs.
 Every choice is drawn from the passed ``numpy.random.Generator``, so the same seed gives the
-same offspring.
+same offspring. Edits go through :class:`envs.codetools.Draft`: the rest of the program, its
+comments included, is kept as it was.
 """
 from __future__ import annotations
 
 import ast
 import copy
+from dataclasses import dataclass, replace
 
 import numpy as np
+
+from envs.codetools import Draft, Operator, Registry
 
 KEYS = ("x", "y", "dx", "dy")
 """Fields of an observation object used in new ``value(obs, NAME, KEY)`` primitives (w and h
@@ -133,45 +140,41 @@ def primitive(rng: np.random.Generator, primitives: tuple[str, ...]) -> ast.AST:
     return ast.parse(primitives[int(rng.integers(len(primitives)))], mode="eval").body
 
 
-def random_term(rng: np.random.Generator, objects: tuple[str, ...],
-                primitives: tuple[str, ...] = ()) -> ast.AST:
+def random_term(rng: np.random.Generator, game: PolicyMutator) -> ast.AST:
     """A look-up ``value(obs, NAME, KEY)``, a primitive call, or an integer constant."""
-    if primitives and rng.random() < PRIMITIVE_RATE:
-        return primitive(rng, primitives)
-    if objects and rng.random() < 0.6:
-        return _value(str(rng.choice(objects)), str(rng.choice(KEYS)))
+    if game.primitives and rng.random() < PRIMITIVE_RATE:
+        return primitive(rng, game.primitives)
+    if game.objects and rng.random() < 0.6:
+        return _value(str(rng.choice(game.objects)), str(rng.choice(KEYS)))
     return ast.Constant(int(rng.integers(-10, 11)) if rng.random() < 0.6
                         else int(rng.integers(0, 200)))
 
 
-def random_number(rng: np.random.Generator, objects: tuple[str, ...], depth: int = 2,
-                  primitives: tuple[str, ...] = ()) -> ast.AST:
+def random_number(rng: np.random.Generator, game: PolicyMutator, depth: int = 2) -> ast.AST:
     """A random numeric expression: sums and differences of terms, scaled by small factors."""
     if depth <= 0 or rng.random() < 0.35:
-        return random_term(rng, objects, primitives)
-    left = random_number(rng, objects, depth - 1, primitives)
+        return random_term(rng, game)
+    left = random_number(rng, game, depth - 1)
     if rng.random() < 0.3:
         return ast.BinOp(left, ast.Mult(), ast.Constant(float(rng.choice(SCALES))))
     op = ast.Add() if rng.random() < 0.5 else ast.Sub()
-    return ast.BinOp(left, op, random_number(rng, objects, depth - 1, primitives))
+    return ast.BinOp(left, op, random_number(rng, game, depth - 1))
 
 
-def random_condition(rng: np.random.Generator, objects: tuple[str, ...],
-                     primitives: tuple[str, ...] = ()) -> ast.Compare:
+def random_condition(rng: np.random.Generator, game: PolicyMutator) -> ast.Compare:
     """A random comparison of two numeric expressions."""
     op = _COMPARE[int(rng.integers(len(_COMPARE)))]()
-    return ast.Compare(random_number(rng, objects, 1, primitives), [op],
-                       [random_number(rng, objects, 1, primitives)])
+    return ast.Compare(random_number(rng, game, 1), [op], [random_number(rng, game, 1)])
 
 
-def random_return(rng, function: ast.FunctionDef, objects, primitives=()) -> ast.Return:
+def random_return(rng, function: ast.FunctionDef, game: PolicyMutator) -> ast.Return:
     """A return statement of the function's return kind."""
     kind, values = return_kind(function)
     if kind == "choice":
         return ast.Return(ast.Constant(values[int(rng.integers(len(values)))]))
     if kind == "bool":
         return ast.Return(ast.Constant(bool(rng.random() < 0.5)))
-    return ast.Return(random_number(rng, objects, primitives=primitives))
+    return ast.Return(random_number(rng, game))
 
 
 def _replace(function: ast.FunctionDef, old: ast.AST, new: ast.AST) -> None:
@@ -189,7 +192,7 @@ def _replace(function: ast.FunctionDef, old: ast.AST, new: ast.AST) -> None:
     raise AssertionError("node to replace is not in the function")
 
 
-def perturb_constant(function, rng, objects, primitives=(), strength=1.0) -> str | None:
+def perturb_constant(function, rng, game: PolicyMutator) -> str | None:
     """Add a Gaussian step (scaled by ``strength``) to a numeric constant, or pick another
     value of a choice."""
     numbers = [n for n in _number_nodes(function) if _is_number_constant(n)]
@@ -206,7 +209,7 @@ def perturb_constant(function, rng, objects, primitives=(), strength=1.0) -> str
             return None
         new = values[int(rng.integers(len(values)))]
     else:
-        step = rng.normal(0.0, max(1.0, abs(old) * 0.3) * strength)
+        step = rng.normal(0.0, max(1.0, abs(old) * 0.3) * game.strength)
         new = int(round(old + step)) if isinstance(old, int) else round(old + step, 3)
         if new == old:
             new = old + (1 if step >= 0 else -1)
@@ -214,7 +217,7 @@ def perturb_constant(function, rng, objects, primitives=(), strength=1.0) -> str
     return f"{function.name}: constant {old!r} -> {new!r}"
 
 
-def replace_subtree(function, rng, objects, primitives=(), strength=1.0) -> str | None:
+def replace_subtree(function, rng, game: PolicyMutator) -> str | None:
     """Replace a numeric sub-expression by a random one, or wrap it in arithmetic."""
     nodes = _number_nodes(function)
     if not nodes:
@@ -222,41 +225,41 @@ def replace_subtree(function, rng, objects, primitives=(), strength=1.0) -> str 
     old = nodes[int(rng.integers(len(nodes)))]
     if rng.random() < 0.6:
         new = ast.BinOp(copy.deepcopy(old), ast.Add() if rng.random() < 0.5 else ast.Sub(),
-                        random_number(rng, objects, 1, primitives))
+                        random_number(rng, game, 1))
     else:
-        new = random_number(rng, objects, primitives=primitives)
+        new = random_number(rng, game)
     _replace(function, old, new)
     return f"{function.name}: {ast.unparse(old)} -> {ast.unparse(new)}"
 
 
-def insert_primitive(function, rng, objects, primitives=(), strength=1.0) -> str | None:
+def insert_primitive(function, rng, game: PolicyMutator) -> str | None:
     """Replace a numeric sub-expression by ``primitive + c`` (c a small integer, maybe 0)."""
     nodes = _number_nodes(function)
-    if not nodes or not primitives:
+    if not nodes or not game.primitives:
         return None
     old = nodes[int(rng.integers(len(nodes)))]
-    offset = int(round(rng.normal(0.0, 3.0 * strength)))
-    new = primitive(rng, primitives)
+    offset = int(round(rng.normal(0.0, 3.0 * game.strength)))
+    new = primitive(rng, game.primitives)
     if offset:
         new = ast.BinOp(new, ast.Add() if offset > 0 else ast.Sub(), ast.Constant(abs(offset)))
     _replace(function, old, new)
     return f"{function.name}: {ast.unparse(old)} -> {ast.unparse(new)}"
 
 
-def add_offset(function, rng, objects, primitives=(), strength=1.0) -> str | None:
+def add_offset(function, rng, game: PolicyMutator) -> str | None:
     """Shift a look-up, primitive or arithmetic sub-expression by a small integer ``c``."""
     nodes = [n for n in _number_nodes(function) if not _is_number_constant(n)]
     if not nodes:
         return None
     old = nodes[int(rng.integers(len(nodes)))]
-    offset = int(round(rng.normal(0.0, 4.0 * strength))) or int(rng.choice([-1, 1]))
+    offset = int(round(rng.normal(0.0, 4.0 * game.strength))) or int(rng.choice([-1, 1]))
     new = ast.BinOp(copy.deepcopy(old), ast.Add() if offset > 0 else ast.Sub(),
                     ast.Constant(abs(offset)))
     _replace(function, old, new)
     return f"{function.name}: {ast.unparse(old)} -> {ast.unparse(new)}"
 
 
-def flip_comparison(function, rng, objects, primitives=(), strength=1.0) -> str | None:
+def flip_comparison(function, rng, game: PolicyMutator) -> str | None:
     """Turn one ``<``/``>``/``<=``/``>=`` into its negation."""
     compares = [n for n in ast.walk(function) if isinstance(n, ast.Compare)
                 and type(n.ops[0]) in _FLIP]
@@ -268,14 +271,13 @@ def flip_comparison(function, rng, objects, primitives=(), strength=1.0) -> str 
     return f"{function.name}: {old} -> {ast.unparse(node)}"
 
 
-def insert_branch(function, rng, objects, primitives=(), strength=1.0) -> str | None:
+def insert_branch(function, rng, game: PolicyMutator) -> str | None:
     """Insert ``if <random comparison>: return <value of the function's return kind>``."""
     body = function.body
     start = 1 if body and isinstance(body[0], ast.Expr) and isinstance(
         getattr(body[0], "value", None), ast.Constant) else 0
     position = int(rng.integers(start, len(body))) if len(body) > start else start
-    branch = ast.If(test=random_condition(rng, objects, primitives),
-                    body=[random_return(rng, function, objects, primitives)], orelse=[])
+    branch = ast.If(test=random_condition(rng, game), body=[random_return(rng, function, game)], orelse=[])
     body.insert(position, branch)
     return f"{function.name}: inserted `{ast.unparse(branch).splitlines()[0]} ...`"
 
@@ -284,7 +286,7 @@ def _operand_key(node) -> str:
     return ast.dump(node)
 
 
-def matched_margin(function, rng, objects, primitives=(), strength=1.0) -> str | None:
+def matched_margin(function, rng, game: PolicyMutator) -> str | None:
     """A matched edit of two comparisons that share both operands (``a > b`` and ``a < b``):
     widen (or narrow) the band between them by ``c`` on each side, or shift both by ``c``.
 
@@ -304,7 +306,7 @@ def matched_margin(function, rng, objects, primitives=(), strength=1.0) -> str |
     if not pairs:
         return None
     first, second = pairs[int(rng.integers(len(pairs)))]
-    size = int(round(abs(rng.normal(0.0, 3.0 * strength)))) or 1
+    size = int(round(abs(rng.normal(0.0, 3.0 * game.strength)))) or 1
     widen = rng.random() < 0.7
     for node in (first, second):
         upward = isinstance(node.ops[0], (ast.Gt, ast.GtE))  # left > right: raise right
@@ -317,7 +319,7 @@ def matched_margin(function, rng, objects, primitives=(), strength=1.0) -> str |
         f"{ast.unparse(second)}"
 
 
-def lead_motion(function, rng, objects, primitives=(), strength=1.0) -> str | None:
+def lead_motion(function, rng, game: PolicyMutator) -> str | None:
     """Replace a look-up ``value(obs, N, "x")`` (or "y") by ``value(obs, N, "x") +
     value(obs, N, "dx") * c``: where the object will be ``c`` steps ahead."""
     lookups = [n for n in ast.walk(function) if _is_value_call(n)
@@ -334,13 +336,63 @@ def lead_motion(function, rng, objects, primitives=(), strength=1.0) -> str | No
     return f"{function.name}: {ast.unparse(old)} -> {ast.unparse(new)}"
 
 
-OPERATORS = (perturb_constant, replace_subtree, insert_primitive, add_offset, flip_comparison,
-             insert_branch, matched_margin, lead_motion)
-WEIGHTS = np.array([0.28, 0.17, 0.1, 0.12, 0.05, 0.12, 0.1, 0.06])
+OPERATORS = Registry(Operator(op.__name__, op, weight) for op, weight in (
+    (perturb_constant, 0.28), (replace_subtree, 0.17), (insert_primitive, 0.1), (add_offset, 0.12),
+    (flip_comparison, 0.05), (insert_branch, 0.12), (matched_margin, 0.1), (lead_motion, 0.06)))
+"""The operators ``(function, rng, game) -> description | None``, each edit confined to one
+trainable function, with their relative chances."""
 
 
 def _size_ok(tree: ast.Module) -> bool:
     return all(sum(1 for _ in ast.walk(f)) <= MAX_NODES for f in trainable_functions(tree))
+
+
+def _parse(source: str) -> Draft:
+    try:
+        return Draft(source)
+    except SyntaxError as exc:
+        raise ValueError(f"the policy program does not parse (line {exc.lineno}): {exc.msg}") from None
+
+
+@dataclass(frozen=True)
+class PolicyMutator:
+    """The offline optimiser's mutation of a game's policy programs, with the game's context."""
+
+    objects: tuple[str, ...] = ()
+    """Object names usable in new ``value(obs, NAME, KEY)`` look-ups; empty: the names the
+    program already looks up."""
+    primitives: tuple[str, ...] = ()
+    """Call expressions (source) usable as terms of new expressions."""
+    strength: float = 1.0
+    """Scale of constant perturbations (1.0: about 30% of the constant)."""
+
+    def mutate(self, source: str, rng: np.random.Generator) -> tuple[str, str]:
+        """One random operator applied to one random trainable function.
+
+        Returns:
+            ``(new source, one-line description of the change)``; the rest of the program,
+            comments included, is kept.
+
+        Raises:
+            ValueError: if the program has no trainable function or no operator applies.
+        """
+        tree = _parse(source).tree
+        functions = trainable_functions(tree)
+        if not functions:
+            raise ValueError("the policy program has no @trainable function to mutate")
+        game = self if self.objects else replace(self, objects=known_objects(tree))
+        for _ in range(20):
+            draft = _parse(source)
+            function = trainable_functions(draft.tree)[int(rng.integers(len(functions)))]
+            note = OPERATORS.choose(rng).apply(function, rng, game)
+            if note is not None and _size_ok(draft.tree):
+                return draft.render(), note
+        raise ValueError("no mutation operator applies to this policy program")
+
+
+mutate_policy = PolicyMutator().mutate
+"""``mutate_policy(source, rng)``: :meth:`PolicyMutator.mutate` with no game context (the objects
+the program looks up, no primitives, strength 1)."""
 
 
 def apply_macro(source: str, rng: np.random.Generator, macros: dict) -> tuple[str, str]:
@@ -353,7 +405,8 @@ def apply_macro(source: str, rng: np.random.Generator, macros: dict) -> tuple[st
     Raises:
         ValueError: if no macro fits a trainable function of the program, or all are in place.
     """
-    tree = ast.parse(source)
+    draft = _parse(source)
+    tree = draft.tree
     functions = {f.name: f for f in trainable_functions(tree)}
     options = [(name, text) for name, texts in sorted(macros.items()) if name in functions
                for text in texts
@@ -361,47 +414,14 @@ def apply_macro(source: str, rng: np.random.Generator, macros: dict) -> tuple[st
     if not options:
         raise ValueError("no macro applies to this program")
     name, text = options[int(rng.integers(len(options)))]
-    tree.body[tree.body.index(functions[name])] = ast.parse(text).body[0]
-    return ast.unparse(ast.fix_missing_locations(tree)), f"{name}: macro `{_first_line(text)}`"
+    tree.body[tree.body.index(functions[name])] = draft.copy_in(ast.parse(text).body[0], text)
+    return draft.render(), f"{name}: macro `{_first_line(text)}`"
 
 
 def _first_line(text: str) -> str:
     body = ast.parse(text).body[0].body
     start = 1 if isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) else 0
     return ast.unparse(body[start]).splitlines()[0] if len(body) > start else ""
-
-
-def mutate_policy(source: str, rng: np.random.Generator, objects: tuple[str, ...] = (),
-                  primitives: tuple[str, ...] = (), strength: float = 1.0) -> tuple[str, str]:
-    """One random operator applied to one random trainable function.
-
-    Args:
-        source: the policy program.
-        rng: the only source of randomness.
-        objects: object names usable in new ``value(obs, NAME, KEY)`` primitives; by default
-            the names the program already looks up.
-        primitives: call expressions (source) usable as terms of new expressions.
-        strength: scale of constant perturbations (1.0: about 30% of the constant).
-
-    Returns:
-        ``(new source, one-line description of the change)``.
-
-    Raises:
-        ValueError: if the program has no trainable function or no operator applies.
-    """
-    tree = ast.parse(source)
-    functions = trainable_functions(tree)
-    if not functions:
-        raise ValueError("the policy program has no @trainable function to mutate")
-    objects = tuple(objects) or known_objects(tree)
-    for _ in range(20):
-        candidate = copy.deepcopy(tree)
-        function = trainable_functions(candidate)[int(rng.integers(len(functions)))]
-        operator = OPERATORS[int(rng.choice(len(OPERATORS), p=WEIGHTS))]
-        note = operator(function, rng, objects, primitives=primitives, strength=strength)
-        if note is not None and _size_ok(candidate):
-            return ast.unparse(ast.fix_missing_locations(candidate)), note
-    raise ValueError("no mutation operator applies to this policy program")
 
 
 def known_objects(tree: ast.Module) -> tuple[str, ...]:
@@ -417,7 +437,8 @@ def crossover(source: str, other: str, rng: np.random.Generator) -> tuple[str, s
     Raises:
         ValueError: if the two programs share no trainable function.
     """
-    tree, donor = ast.parse(source), ast.parse(other)
+    draft, donor = _parse(source), ast.parse(other)
+    tree = draft.tree
     mine = {f.name: f for f in trainable_functions(tree)}
     theirs = {f.name: f for f in trainable_functions(donor)}
     shared = [name for name in mine if name in theirs]
@@ -428,12 +449,12 @@ def crossover(source: str, other: str, rng: np.random.Generator) -> tuple[str, s
     targets, gifts = _number_nodes(target), _number_nodes(given)
     if targets and gifts and rng.random() < 0.5:
         old = targets[int(rng.integers(len(targets)))]
-        new = copy.deepcopy(gifts[int(rng.integers(len(gifts)))])
+        new = draft.copy_in(gifts[int(rng.integers(len(gifts)))], other)
         _replace(target, old, new)
         note = f"{name}: crossover {ast.unparse(old)} -> {ast.unparse(new)}"
     else:
-        tree.body[tree.body.index(target)] = copy.deepcopy(given)
+        tree.body[tree.body.index(target)] = draft.copy_in(given, other)
         note = f"{name}: crossover took the whole function from another elite"
     if not _size_ok(tree):
         raise ValueError("crossover offspring is too large")
-    return ast.unparse(ast.fix_missing_locations(tree)), note
+    return draft.render(), note

@@ -1,13 +1,15 @@
 """Offline policy designer: mutations of a driving policy's genome, deterministic given a Generator.
 
 Each operator returns a changed genome and a description, or None when it would change nothing;
-:func:`mutate_policy` tries them in a random order and re-emits the program from the first change.
+:func:`mutate_policy` tries them in a random order and writes the first change into the program's
+``GENOME`` (the rest of the program, comments included, is kept).
 """
 from __future__ import annotations
 
 import numpy as np
 
-from policies.driving.program import BOUNDS, LATERAL, SWITCHES, policy_program, read_genome
+from envs.codetools import Operator, Registry
+from policies.driving.program import BOUNDS, LATERAL, SWITCHES, read_genome, write_genome
 
 
 def switch_lateral(genome: dict, rng):
@@ -37,8 +39,10 @@ def _scale(name: str):
     return operator
 
 
-OPERATORS = (switch_lateral, *(_toggle(name) for name in SWITCHES), *(_scale(name) for name in BOUNDS))
-"""Every operator: the switches are weighted up in :func:`mutate_policy` (they add whole skills)."""
+OPERATORS = Registry(Operator(op.__name__, op, 3.0 if op.__name__.startswith("toggle_") else 1.0) for op in (
+    switch_lateral, *(_toggle(name) for name in SWITCHES), *(_scale(name) for name in BOUNDS)))
+"""Every operator ``(genome, rng) -> (genome, description) | None``; the switches are three times as
+likely to be tried first (they add whole skills)."""
 
 
 def mutate_policy(source: str, rng: np.random.Generator) -> tuple[str, str]:
@@ -47,9 +51,8 @@ def mutate_policy(source: str, rng: np.random.Generator) -> tuple[str, str]:
     Raises ValueError when ``source`` is not a genome program (see :mod:`policies.driving.program`).
     """
     genome = read_genome(source)
-    weights = np.array([3.0 if op.__name__.startswith("toggle_") else 1.0 for op in OPERATORS])
-    for k in rng.choice(len(OPERATORS), size=len(OPERATORS), replace=False, p=weights / weights.sum()):
-        result = OPERATORS[k](genome, rng)
+    for operator in OPERATORS.order(rng):
+        result = operator.apply(genome, rng)
         if result is not None and result[0] != genome:
-            return policy_program(result[0]), result[1]
+            return write_genome(source, result[0]), result[1]
     raise ValueError("no policy mutation operator changes this genome")

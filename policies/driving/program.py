@@ -11,6 +11,7 @@ import ast
 import inspect
 from functools import lru_cache
 
+from envs import codetools
 from envs.driving import driver
 
 LATERAL = ("stanley", "pure_pursuit")
@@ -69,8 +70,17 @@ def driver_source() -> str:
 
 def format_genome(genome: dict) -> str:
     """``GENOME = {...}`` source, one gene a line."""
-    items = "".join(f"    {name!r}: {value!r},\n" for name, value in genome.items())
-    return "GENOME = {\n" + items + "}\n"
+    return f"GENOME = {_genome_value(genome)}\n"
+
+
+def _genome_value(genome: dict) -> str:
+    return "{\n" + "".join(f"    {name!r}: {value!r},\n" for name, value in genome.items()) + "}"
+
+
+def write_genome(source: str, genome: dict) -> str:
+    """``source`` with its ``GENOME`` replaced by ``genome``; everything else, comments included,
+    kept verbatim (a program built by :func:`policy_program` becomes ``policy_program(genome)``)."""
+    return codetools.write_constants(source, {"GENOME": _genome_value(check_genome(dict(genome)))})
 
 
 def policy_program(genome: dict) -> str:

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from envs.codetools import bindings, closure, constant_assignments, preamble_end
+
 BLOCKS_SOURCE: str = Path(__file__).with_name("blocks.py").read_text()
 """Source of the catalogue program."""
 
@@ -34,31 +36,6 @@ class Catalogue:
     """Default value of every parameter, in catalogue order."""
 
 
-def defined_names(stmt: ast.stmt) -> set[str]:
-    """Top-level names a statement binds (functions, classes, assignment targets, imports)."""
-    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return {stmt.name}
-    if isinstance(stmt, (ast.Import, ast.ImportFrom)):
-        return {(alias.asname or alias.name).split(".")[0] for alias in stmt.names}
-    targets = []
-    if isinstance(stmt, ast.Assign):
-        targets = stmt.targets
-    elif isinstance(stmt, (ast.AnnAssign, ast.AugAssign)):
-        targets = [stmt.target]
-    return {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
-
-
-def referenced_names(stmt: ast.stmt) -> set[str]:
-    """Names a statement reads (including ``global`` declarations)."""
-    names = set()
-    for node in ast.walk(stmt):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-            names.add(node.id)
-        elif isinstance(node, ast.Global):
-            names.update(node.names)
-    return names
-
-
 def param_keys(stmt: ast.stmt) -> set[str]:
     """Keys a statement reads from PARAMS, as ``PARAMS['key']`` or ``PARAMS.get('key', ...)``."""
     keys = set()
@@ -75,12 +52,7 @@ def param_keys(stmt: ast.stmt) -> set[str]:
 
 def find_assignment(module: ast.Module, name: str) -> ast.Assign | None:
     """The last top-level ``name = ...`` assignment of a module, or None."""
-    found = None
-    for stmt in module.body:
-        if isinstance(stmt, ast.Assign) and any(
-                isinstance(t, ast.Name) and t.id == name for t in stmt.targets):
-            found = stmt
-    return found
+    return constant_assignments(module, [name]).get(name)
 
 
 def read_spec(module: ast.Module) -> tuple[list[str], dict[str, Any]] | None:
@@ -120,7 +92,7 @@ CATALOGUE: Catalogue = _load_catalogue()
 """The building blocks the offline policy designer draws on."""
 
 
-_BLOCK_NAMES = tuple(frozenset(defined_names(s)) for s in CATALOGUE.statements)
+_BLOCK_NAMES = tuple(frozenset(bindings(s)) for s in CATALOGUE.statements)
 _BLOCK_INDEX = {names: index for index, names in enumerate(_BLOCK_NAMES) if names}
 _CATALOGUE_NAMES = frozenset().union(*_BLOCK_NAMES)
 
@@ -128,18 +100,8 @@ _CATALOGUE_NAMES = frozenset().union(*_BLOCK_NAMES)
 def _reachable(statements: list[ast.stmt], roots: set[str]) -> set[str]:
     """Top-level names needed from ``roots``, resolving each name in the program first, then
     in the catalogue."""
-    binders: dict[str, ast.stmt] = {}
-    for stmt in list(CATALOGUE.statements) + statements:
-        for name in defined_names(stmt):
-            binders[name] = stmt
-    needed, todo = set(), list(roots)
-    while todo:
-        name = todo.pop()
-        if name in needed or name not in binders:
-            continue
-        needed.add(name)
-        todo.extend(referenced_names(binders[name]))
-    return needed
+    binders = {name: stmt for stmt in list(CATALOGUE.statements) + statements for name in bindings(stmt)}
+    return set(closure(binders, sorted(roots)))
 
 
 def rebuild(module: ast.Module, behaviours: list[str], params: dict[str, Any]) -> ast.Module:
@@ -150,20 +112,20 @@ def rebuild(module: ast.Module, behaviours: list[str], params: dict[str, Any]) -
     Raises:
         ValueError: if a behaviour is neither defined by the module nor in the catalogue.
     """
-    own = {name for stmt in module.body for name in defined_names(stmt)}
+    own = {name for stmt in module.body for name in bindings(stmt)}
     unknown = [b for b in behaviours if b not in own and b not in CATALOGUE.behaviours]
     if unknown:
         raise ValueError(f"unknown behaviour(s) {unknown}: define them in the program or use "
                          f"catalogue behaviours {list(CATALOGUE.behaviours)}")
     needed = _reachable(module.body, set(ROOTS) | set(behaviours))
     kept = [s for s in module.body
-            if not (defined_names(s) & _CATALOGUE_NAMES) or defined_names(s) & needed]
-    present = {name for stmt in kept for name in defined_names(stmt)}
+            if not (bindings(s) & _CATALOGUE_NAMES) or bindings(s) & needed]
+    present = {name for stmt in kept for name in bindings(stmt)}
     for index, names in enumerate(_BLOCK_NAMES):
         if not names or not (names & needed) or names & present:
             continue
         at = next((i for i, s in enumerate(kept)
-                   if _BLOCK_INDEX.get(frozenset(defined_names(s)), -1) > index), len(kept))
+                   if _BLOCK_INDEX.get(frozenset(bindings(s)), -1) > index), len(kept))
         kept.insert(at, copy.deepcopy(CATALOGUE.statements[index]))
         present |= names
     keys = set().union(*(param_keys(s) for s in kept))
@@ -175,21 +137,11 @@ def rebuild(module: ast.Module, behaviours: list[str], params: dict[str, Any]) -
                                 value=ast.parse(repr(value), mode="eval").body)
         old = find_assignment(result, name)
         if old is None:
-            result.body.insert(_first_code_index(result), assignment)
+            result.body.insert(preamble_end(result), assignment)
         else:
             result.body[result.body.index(old)] = ast.copy_location(assignment, old)
         ast.fix_missing_locations(assignment)
     return result
-
-
-def _first_code_index(module: ast.Module) -> int:
-    """Index just after the module docstring and imports."""
-    index = 0
-    for index, stmt in enumerate(module.body):
-        is_doc = index == 0 and isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)
-        if not (is_doc or isinstance(stmt, (ast.Import, ast.ImportFrom))):
-            return index
-    return len(module.body)
 
 
 def assemble_policy(behaviours: list[str] | tuple[str, ...], params: dict | None = None) -> str:

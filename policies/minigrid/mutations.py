@@ -21,11 +21,8 @@ import math
 
 import numpy as np
 
+from envs.codetools import Draft, Operator, Registry
 from policies.minigrid.catalogue import CATALOGUE, read_spec, rebuild
-
-OPERATOR_WEIGHTS: dict[str, float] = {
-    "insert": 0.4, "remove": 0.1, "swap": 0.15, "perturb": 0.1, "toggle": 0.25}
-"""Relative probability of each operator among those applicable to a program."""
 
 
 def mutate_policy(source: str, rng: np.random.Generator) -> tuple[str, str]:
@@ -36,16 +33,18 @@ def mutate_policy(source: str, rng: np.random.Generator) -> tuple[str, str]:
         rng: the only source of randomness; equal generator states give equal mutants.
 
     Returns:
-        ``(new_source, description)``, the description one line naming the edit.
+        ``(new_source, description)``, the description one line naming the edit; the
+        program's comments and layout are kept outside the rewritten statements.
 
     Raises:
         ValueError: if the source does not parse, defines no top-level ``policy``, is not built
             from blocks, or has malformed ``BEHAVIOURS``/``PARAMS``.
     """
     try:
-        module = ast.parse(source)
+        draft = Draft(source)
     except SyntaxError as exc:
         raise ValueError(f"policy source does not parse (line {exc.lineno}): {exc.msg}") from None
+    module = draft.tree
     if not any(isinstance(s, ast.FunctionDef) and s.name == "policy" for s in module.body):
         raise ValueError("policy source defines no top-level function `policy(obs, agent_pos, "
                          "agent_dir)`")
@@ -54,31 +53,18 @@ def mutate_policy(source: str, rng: np.random.Generator) -> tuple[str, str]:
         raise ValueError("policy program has no BEHAVIOURS/PARAMS (building blocks): the block "
                          "operators do not apply; build it with policies.minigrid.assemble_policy")
     behaviours, params = spec
-    operators = _applicable(behaviours, params)
-    if not operators:
+    if not OPERATORS.applicable(spec):
         raise ValueError("no operator can edit this block program: it has no behaviours to "
                          "reorder, none left to insert and no parameters")
-    weights = np.array([OPERATOR_WEIGHTS[name] for name in operators])
-    name = operators[int(rng.choice(len(operators), p=weights / weights.sum()))]
-    behaviours, params, description = _OPERATORS[name](list(behaviours), dict(params), rng)
-    return ast.unparse(rebuild(module, behaviours, params)) + "\n", description
+    operator = OPERATORS.choose(rng, spec)
+    behaviours, params, description = operator.apply(list(behaviours), dict(params), rng)
+    draft.tree = rebuild(module, behaviours, params)
+    return draft.render(), description
 
 
 def _numeric(value) -> bool:
     """True for an int or float that is not a bool."""
     return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _applicable(behaviours: list[str], params: dict) -> list[str]:
-    """Names of the operators that can change this program, in OPERATOR_WEIGHTS order."""
-    possible = {
-        "insert": any(b not in behaviours for b in CATALOGUE.behaviours),
-        "remove": len(behaviours) >= 2,
-        "swap": len(behaviours) >= 2,
-        "perturb": any(_numeric(v) for v in params.values()),
-        "toggle": any(isinstance(v, bool) for v in params.values()),
-    }
-    return [name for name in OPERATOR_WEIGHTS if possible[name]]
 
 
 def _insert(behaviours, params, rng):
@@ -132,5 +118,16 @@ def _toggle(behaviours, params, rng):
     return behaviours, params, f"set {key} {params[key]}"
 
 
-_OPERATORS = {"insert": _insert, "remove": _remove, "swap": _swap,
-              "perturb": _perturb, "toggle": _toggle}
+def _has_numbers(spec) -> bool:
+    return any(_numeric(v) for v in spec[1].values())
+
+
+OPERATORS = Registry((
+    Operator("insert", _insert, 0.4, lambda spec: any(b not in spec[0] for b in CATALOGUE.behaviours)),
+    Operator("remove", _remove, 0.1, lambda spec: len(spec[0]) >= 2),
+    Operator("swap", _swap, 0.15, lambda spec: len(spec[0]) >= 2),
+    Operator("perturb", _perturb, 0.1, _has_numbers),
+    Operator("toggle", _toggle, 0.25, lambda spec: any(isinstance(v, bool) for v in spec[1].values())),
+))
+"""The policy operators: ``apply(behaviours, params, rng)`` returns the edited pair and a
+description; ``applies((behaviours, params))`` says whether it can edit them."""

@@ -10,6 +10,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from envs.codetools import Operator, Registry
 from policies.pygame_nav.program import PLANNERS, Genome, policy_program, read_genome
 
 
@@ -66,9 +67,11 @@ def _scale(name: str, low: float, high: float, digits: int = 1):
     return operator
 
 
-OPERATORS = (switch_planner, toggle_lookahead, toggle_replanning, toggle_stuck, toggle_slide, toggle_arrive, set_damping,
-             _scale("grid_cell", 3.0, 20.0), _scale("margin", 0.0, 12.0), _scale("waypoint_tol", 2.0, 30.0),
-             _scale("wall_turn", 5.0, 90.0, 0))
+OPERATORS = Registry(Operator(operator.__name__, operator) for operator in (
+    switch_planner, toggle_lookahead, toggle_replanning, toggle_stuck, toggle_slide, toggle_arrive, set_damping,
+    _scale("grid_cell", 3.0, 20.0), _scale("margin", 0.0, 12.0), _scale("waypoint_tol", 2.0, 30.0),
+    _scale("wall_turn", 5.0, 90.0, 0)))
+"""Every operator ``(genome, rng) -> (genome, description) | None``, equally likely to be tried first."""
 
 
 def mutate_policy(source: str, rng: np.random.Generator) -> tuple[str, str]:
@@ -78,8 +81,8 @@ def mutate_policy(source: str, rng: np.random.Generator) -> tuple[str, str]:
     raises ValueError saying so. Deterministic given ``rng``'s state.
     """
     genome = read_genome(source)
-    for k in rng.permutation(len(OPERATORS)):
-        result = OPERATORS[k](genome, rng)
+    for operator in OPERATORS.order(rng):
+        result = operator.apply(genome, rng)
         if result is not None and result[0] != genome:
             return policy_program(result[0]), result[1]
     raise ValueError("no policy mutation operator changes this genome")

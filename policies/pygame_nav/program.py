@@ -11,6 +11,7 @@ import ast
 import copy
 from dataclasses import dataclass, fields, replace
 
+from envs import codetools
 from envs.pygame_nav import blocks as geometry
 from envs.pygame_nav.program import definitions
 from policies.pygame_nav import blocks
@@ -111,14 +112,10 @@ def policy_program(genome: Genome) -> str:
     """A standalone policy program for ``genome``."""
     constants = genome.constants()
     defs = {**definitions(geometry), **definitions(blocks)}
-    specialised, todo = {}, ["policy"]
-    while todo:
-        name = todo.pop()
-        if name not in specialised:
-            node = ast.fix_missing_locations(_Specialise(constants).visit(copy.deepcopy(defs[name])))
-            specialised[name] = node
-            todo.extend(n.id for n in ast.walk(node) if isinstance(n, ast.Name) and n.id in defs)
-    nodes = [specialised[name] for name in defs if name in specialised]
+    specialised = {name: ast.fix_missing_locations(_Specialise(constants).visit(copy.deepcopy(node)))
+                   for name, node in defs.items()}
+    needed = set(codetools.closure(specialised, ["policy"]))
+    nodes = [node for name, node in specialised.items() if name in needed]
     used = {n.id for node in nodes for n in ast.walk(node) if isinstance(n, ast.Name)}
     imports = "\n".join(f"import {name}" for name in ("heapq", "math") if name in used)
     body = "\n\n\n".join(ast.unparse(node) for node in nodes)
@@ -134,22 +131,10 @@ def read_genome(source: str) -> Genome:
 
     Raises ValueError naming what is missing or invalid when ``source`` is not such a program.
     """
-    try:
-        tree = ast.parse(source)
-    except SyntaxError as exc:
-        raise ValueError(f"policy source does not parse: {exc}") from exc
-    values = {}
-    for node in tree.body:
-        if (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
-                and node.targets[0].id in CONSTANTS):
-            try:
-                values[node.targets[0].id.lower()] = ast.literal_eval(node.value)
-            except ValueError as exc:
-                raise ValueError(f"{node.targets[0].id} must be a literal, got {ast.unparse(node.value)!r}") from exc
-    missing = [name for name in CONSTANTS if name.lower() not in values and name not in OPTIONAL]
-    if missing:
-        raise ValueError("not a genome policy program (built by policies.pygame_nav.program): "
-                         f"it does not assign {', '.join(missing)} at module level")
+    values = codetools.read_constants(codetools.parse(source, "policy source"), CONSTANTS,
+                                      required=[name for name in CONSTANTS if name not in OPTIONAL],
+                                      what="a genome policy program (built by policies.pygame_nav.program)")
+    values = {name.lower(): value for name, value in values.items()}
     return replace(Genome(), **values)
 
 

@@ -49,7 +49,7 @@ def test_every_operator_changes_the_layout_or_declines():
     for operator in OPERATORS:
         out = operator(start, rng)
         assert out is None or (isinstance(out[0], Layout) and out[0] != start and isinstance(out[1], str))
-        assert operator.__name__.replace("_", " ").split()[-1] in ENV_OPERATORS_DOC.replace("-", " ")
+        assert operator.name.replace("_", " ").split()[-1] in ENV_OPERATORS_DOC.replace("-", " ")
 
 
 def test_dead_end_faces_a_fixed_start_and_bars_leave_a_gap():

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from policies.atari import OBJECTS, template_source
-from policies.atari.mutations import (crossover, insert_branch, mutate_policy, return_kind,
-                                      trainable_functions)
+from policies.atari.mutations import (PolicyMutator, crossover, insert_branch, mutate_policy,
+                                      return_kind, trainable_functions)
 
 
 def functions(source):
@@ -33,12 +33,13 @@ def test_return_kinds_are_read_from_the_returns():
 @pytest.mark.parametrize("game", list(OBJECTS))
 def test_mutation_is_deterministic_and_edits_only_trainable_functions(game):
     source = template_source(game)
-    first = [mutate_policy(source, np.random.default_rng(7), OBJECTS[game]) for _ in range(2)]
+    mutate = PolicyMutator(OBJECTS[game]).mutate
+    first = [mutate(source, np.random.default_rng(7)) for _ in range(2)]
     assert first[0] == first[1]
     rng = np.random.default_rng(1)
     changed = 0
     for _ in range(30):
-        child, note = mutate_policy(source, rng, OBJECTS[game])
+        child, note = mutate(source, rng)
         compile(child, "child.py", "exec")
         assert non_trainable(child) == non_trainable(source)
         assert note.split(":")[0] in functions(source)
@@ -51,7 +52,7 @@ def test_inserted_branch_returns_a_value_of_the_function_kind():
     for _ in range(20):
         tree = ast.parse(template_source("Pong"))
         function = functions(ast.unparse(tree))["select_action"]
-        insert_branch(function, rng, OBJECTS["Pong"])
+        insert_branch(function, rng, PolicyMutator(OBJECTS["Pong"]))
         branch = next(n for n in function.body if isinstance(n, ast.If)
                       and isinstance(n.body[0], ast.Return)
                       and isinstance(n.body[0].value, ast.Constant))
@@ -60,7 +61,7 @@ def test_inserted_branch_returns_a_value_of_the_function_kind():
 
 def test_crossover_takes_code_from_the_other_program():
     pong = template_source("Pong")
-    other, _ = mutate_policy(pong, np.random.default_rng(0), OBJECTS["Pong"])
+    other, _ = PolicyMutator(OBJECTS["Pong"]).mutate(pong, np.random.default_rng(0))
     rng = np.random.default_rng(5)
     children = {crossover(pong, other, rng)[0] for _ in range(20)}
     assert any(child != ast.unparse(ast.parse(pong)) for child in children)
@@ -81,7 +82,7 @@ def test_matched_margin_opens_a_dead_zone_in_one_edit():
     note = None
     for seed in range(20):  # widen (most draws) rather than shift
         candidate = copy_function(function)
-        note = matched_margin(candidate, np.random.default_rng(seed), ())
+        note = matched_margin(candidate, np.random.default_rng(seed), PolicyMutator())
         if "widened" in note:
             break
     text = ast.unparse(candidate)
@@ -94,7 +95,7 @@ def test_lead_motion_adds_the_objects_velocity():
     from policies.atari.mutations import lead_motion
 
     function = functions(template_source("Pong"))["predict_ball_trajectory"]
-    note = lead_motion(function, np.random.default_rng(0), ())
+    note = lead_motion(function, np.random.default_rng(0), PolicyMutator())
     assert "value(obs, 'Ball', 'dy') *" in ast.unparse(function), note
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from policies.atari import PRIMITIVES, template_source
-from policies.atari.mutations import insert_primitive, mutate_policy, trainable_functions
+from policies.atari.mutations import PolicyMutator, insert_primitive, trainable_functions
 
 
 def helpers():
@@ -66,11 +66,11 @@ def test_insert_primitive_puts_a_primitive_into_a_numeric_expression():
     tree = ast.parse(template_source("Pong"))
     function = trainable_functions(tree)[0]
     before = ast.unparse(function)
-    note = insert_primitive(function, np.random.default_rng(0), ("Ball",),
-                            primitives=PRIMITIVES["Pong"])
+    note = insert_primitive(function, np.random.default_rng(0),
+                            PolicyMutator(("Ball",), primitives=PRIMITIVES["Pong"]))
     assert "land(obs, 'Ball', 'x', 140, 31, 193)" in ast.unparse(function) != before
     assert note.startswith("predict_ball_trajectory: ")
-    assert insert_primitive(function, np.random.default_rng(0), ("Ball",)) is None
+    assert insert_primitive(function, np.random.default_rng(0), PolicyMutator(("Ball",))) is None
 
 
 def test_mutation_strength_scales_constant_steps():
@@ -81,8 +81,8 @@ def test_mutation_strength_scales_constant_steps():
     def steps(strength):
         out = []
         for seed in range(200):
-            child, note = mutate_policy(source, np.random.default_rng(seed), ("Ball",),
-                                        strength=strength)
+            child, note = PolicyMutator(("Ball",), strength=strength).mutate(
+                source, np.random.default_rng(seed))
             if note.startswith("predict_ball_trajectory: constant 100 -> "):
                 out.append(abs(float(note.rsplit(" ", 1)[1]) - 100))
         return np.mean(out)
@@ -94,7 +94,7 @@ def test_add_offset_shifts_a_look_up_by_a_nonzero_integer():
 
     for seed in range(10):
         function = trainable_functions(ast.parse(template_source("Pong")))[1]
-        note = add_offset(function, np.random.default_rng(seed), ("Ball",))
+        note = add_offset(function, np.random.default_rng(seed), PolicyMutator(("Ball",)))
         old, new = note.split(": ", 1)[1].split(" -> ")
         shift = ast.parse(new, mode="eval").body
         assert isinstance(shift, ast.BinOp) and ast.unparse(shift.left) == old
