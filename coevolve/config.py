@@ -20,6 +20,10 @@ class RunConfig:
     """Episodes per payoff cell (the paper uses 100)."""
     candidates: int = 4
     """Candidates K per designer per iteration."""
+    seed_env: str | None = None
+    """Environment program file to start from (iteration 0); default: the domain's seed level. Checked for feasibility, and copied into the run."""
+    seed_policy: str | None = None
+    """Policy program file to start from (iteration 0); default: the domain's seed policy. Checked on the seed level, and copied into the run."""
     meta_solver: str = "nash"
     """Mixture over the policy archive the designers answer: nash (the MSNE: COvolve), latest (the newest policy: UED-Greedy) or uniform (every policy alike: UED-Uniform)."""
     designer: str = "offline"

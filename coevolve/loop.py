@@ -1,6 +1,7 @@
 """The co-evolution loop of the COvolve paper (PSRO applied to environment design).
 
-Iteration 0 archives the domain's seed environment and seed policy. Each iteration t then:
+Iteration 0 archives the seed environment and policy (the domain's, or the user's --seed-env
+and --seed-policy). Each iteration t then:
   1. the environment designer mutates the newest environment into K candidates; invalid or
      infeasible ones are rejected with their reason; the one on which the policy mixture does
      worst is kept (the environment player's best response);
@@ -47,10 +48,11 @@ def run(session: Session, until: int, after_iteration=None) -> None:
 
 
 def seed_iteration(session: Session) -> IterationRecord:
-    """Iteration 0: the domain's seed environment and seed policy, and their cell."""
+    """Iteration 0: the seed environment and seed policy (the domain's, or the user's), and
+    their cell."""
     domain, archive = session.domain, session.archive
     before = _episodes(session.evaluator)
-    env, policy = domain.seed_env(), domain.seed_policy()
+    env, policy = session.seed_programs()
     check = session.screener.check_env(env)
     if not check.feasible:
         raise RuntimeError(f"the seed environment of {domain.name} fails its check: "

@@ -25,6 +25,7 @@ from coevolve.recorder import Recorder
 from coevolve.sandbox import Limits
 from coevolve.screener import Screener
 from coevolve.store import RunStore
+from coevolve.user_programs import check_seed_programs, keep_seed_programs, seed_programs
 
 
 @dataclass(frozen=True)
@@ -57,11 +58,17 @@ class Session:
             raise UserInputError(f"--meta-solver {config.meta_solver!r}: choose one of "
                                  f"{', '.join(sorted(META_SOLVERS))}")
         designer = designer or designer_for(domain, config)
+        seeds = seed_programs(config, domain)  # read and validated before any process starts
         executor = executor or executor_for(config)
         config = replace(config, sandbox=getattr(executor, "sandbox_mode", config.sandbox))
         recorder = Recorder(RunStore(root))
         try:
+            if config.seed_env or config.seed_policy:
+                evaluator = Evaluator(domain.env_package, executor, config.episodes, config.seed)
+                check_seed_programs(*seeds, Screener(domain, executor, evaluator,
+                                                     config.check_seeds))
             recorder.begin(config.to_dict())
+            keep_seed_programs(config, *seeds, recorder.store)
         except BaseException:
             executor.close()
             raise
@@ -114,6 +121,11 @@ class Session:
         screener = Screener(domain, executor, evaluator, config.check_seeds)
         return cls(config, domain, designer, executor, evaluator, screener, recorder, archive,
                    progress or Progress(), next_iteration)
+
+    def seed_programs(self) -> tuple:
+        """Iteration 0's environment and policy: the user's seeds kept in the run directory,
+        else the domain's."""
+        return seed_programs(self.config, self.domain, self.recorder.store)
 
     @property
     def root(self) -> str:

@@ -7,9 +7,9 @@ import json
 from coevolve.domains import DOMAINS, get_domain
 from coevolve.errors import UserInputError
 from coevolve.evaluate import Evaluator
-from coevolve.program import Origin, Program
 from coevolve.progress import Progress
 from coevolve.sandbox import MODES, Limits, SandboxPool
+from coevolve.user_programs import read_program_file
 
 HELP = "evaluate a policy program on an environment program"
 
@@ -30,26 +30,12 @@ def add_arguments(parser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
-def read_program(path: str, kind: str, domain) -> Program:
-    """A user's program file, statically validated; problems are user errors."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            source = handle.read()
-    except (FileNotFoundError, IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
-        raise UserInputError(f"cannot read {kind} program {path}: {exc.strerror or exc}") from None
-    program = Program(kind, domain.name, source, origin=Origin("user"))
-    reasons = domain.validate(program)
-    if reasons:
-        raise UserInputError(f"{path} is not a valid {domain.name} {kind} program: {reasons[0]}")
-    return program
-
-
 def main(args) -> int:
     domain = get_domain(args.domain)
     if args.episodes < 1:
         raise UserInputError("--episodes must be positive")
-    env = read_program(args.env, "env", domain)
-    policy = read_program(args.policy, "policy", domain)
+    env = read_program_file(args.env, "env", domain)
+    policy = read_program_file(args.policy, "policy", domain)
     seconds = args.episode_seconds or domain.default_max_seconds
     with SandboxPool(args.workers or None, Limits(seconds=seconds, sandbox=args.sandbox),
                      preload=(domain.env_package,)) as pool:
