@@ -6,15 +6,21 @@ seed, the family and the episode index). Episode ``k`` of a family plays its lev
 """
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 
+import inspect
+
+import gymnasium
 import numpy as np
 
+from coevolve.errors import UserInputError
 from coevolve.evaluate import CellResult, Evaluator, episode_seed
 from coevolve.program import Program
 from coevolve.sandbox import Job
 from coevolve.scores import strategy_mixtures
+from envs.api import HeldoutFamily
 
 EPISODES_PER_PROCESS = 25
 """Held-out episodes of one (policy, level) played in one program process."""
@@ -36,6 +42,32 @@ def evaluate_heldout(policies: list[Program], msne: np.ndarray, families,
             rows.append((family.name, strategy, key))
     evaluator.evaluate_jobs(plan, progress)
     return [_row(name, strategy, evaluator.cache.get(key)) for name, strategy, key in rows]
+
+
+def evaluate_mixture(policies: list[Program], mixture, family, evaluator: Evaluator,
+                     progress=None) -> CellResult:
+    """One cell: the mixture over ``policies`` on ``family`` (a policy drawn per episode)."""
+    key = _cache_key(policies, mixture, family.name, evaluator.episodes, evaluator.seed)
+    if evaluator.cache.get(key) is None:
+        evaluator.evaluate_jobs({key: _jobs(policies, mixture, family, evaluator)}, progress)
+    return evaluator.cache.get(key)
+
+
+def registered_family(domain, env_id: str) -> HeldoutFamily:
+    """A registered gymnasium environment as a one-level family, for a domain whose episode
+    runner takes ``env_id``.
+
+    Raises:
+        UserInputError: the domain plays programs only, or no environment has that id.
+    """
+    if "env_id" not in inspect.signature(domain.spec.run_episode).parameters:
+        raise UserInputError(f"the {domain.name} domain plays environment programs only, "
+                             f"not registered ids (--env-id {env_id})")
+    if env_id not in gymnasium.registry:
+        close = difflib.get_close_matches(env_id, list(gymnasium.registry), n=3)
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise UserInputError(f"--env-id {env_id}: no gymnasium environment has that id{hint}")
+    return HeldoutFamily(name=env_id, env_sources=(None,), options={"env_id": env_id})
 
 
 def _jobs(policies, mixture, family, evaluator: Evaluator) -> list[Job]:

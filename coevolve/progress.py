@@ -11,9 +11,14 @@ from coevolve.records import IterationRecord
 class Progress:
     """Progress display on stderr; ``quiet`` silences the bars but keeps iteration lines."""
 
-    def __init__(self, quiet: bool = False, stream=sys.stderr):
+    def __init__(self, quiet: bool = False, stream=None):
         self.quiet = quiet
-        self.stream = stream
+        self._stream = stream
+
+    @property
+    def stream(self):
+        """Where the display goes: the given stream, else stderr as it is now."""
+        return self._stream or sys.stderr
 
     def counter(self, description: str):
         """A ``progress(done, total)`` callback drawing a bar for one evaluation."""

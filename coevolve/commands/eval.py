@@ -1,4 +1,5 @@
-"""``coevolve eval``: one policy program on one environment program, through the sandbox."""
+"""``coevolve eval``: one policy program on one environment program (or a registered gymnasium
+environment, ``--env-id``), through the sandbox."""
 from __future__ import annotations
 
 import dataclasses
@@ -7,16 +8,21 @@ import json
 from coevolve.domains import DOMAINS, get_domain
 from coevolve.errors import UserInputError
 from coevolve.evaluate import Evaluator
+from coevolve.heldout import evaluate_mixture, registered_family
 from coevolve.progress import Progress
 from coevolve.sandbox import MODES, Limits, SandboxPool
 from coevolve.user_programs import read_program_file
 
-HELP = "evaluate a policy program on an environment program"
+HELP = "evaluate a policy program on an environment program or a registered environment"
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("--domain", required=True, choices=sorted(DOMAINS))
-    parser.add_argument("--env", required=True, help="environment program (.py)")
+    level = parser.add_mutually_exclusive_group(required=True)
+    level.add_argument("--env", help="environment program (.py)")
+    level.add_argument("--env-id", metavar="ID",
+                       help="a registered gymnasium environment of the domain's simulator instead "
+                            "of a program, e.g. MiniGrid-DoorKey-8x8-v0")
     parser.add_argument("--policy", required=True, help="policy program (.py)")
     parser.add_argument("--episodes", type=int, default=10, help="episodes (default: 10)")
     parser.add_argument("--seed", type=int, default=0, help="base seed (default: 0)")
@@ -34,14 +40,16 @@ def main(args) -> int:
     domain = get_domain(args.domain)
     if args.episodes < 1:
         raise UserInputError("--episodes must be positive")
-    env = read_program_file(args.env, "env", domain)
+    family = registered_family(domain, args.env_id) if args.env_id else None
+    env = read_program_file(args.env, "env", domain) if family is None else None
     policy = read_program_file(args.policy, "policy", domain)
     seconds = args.episode_seconds or domain.default_max_seconds
     with SandboxPool(args.workers or None, Limits(seconds=seconds, sandbox=args.sandbox),
                      preload=(domain.env_package,)) as pool:
         evaluator = Evaluator(domain.env_package, pool, args.episodes, args.seed, reuse=args.reuse)
         progress = Progress(quiet=args.json).counter("episodes")
-        cell = evaluator.evaluate([(policy, env)], progress)[0]
+        cell = (evaluator.evaluate([(policy, env)], progress)[0] if family is None else
+                evaluate_mixture([policy], [1.0], family, evaluator, progress))
     if args.json:
         print(json.dumps(dataclasses.asdict(cell)))
     else:

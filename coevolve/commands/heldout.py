@@ -6,7 +6,7 @@ import os
 
 from coevolve.errors import UserInputError
 from coevolve.evaluate import Evaluator, ResultCache
-from coevolve.heldout import evaluate_heldout, format_table
+from coevolve.heldout import evaluate_heldout, format_table, registered_family
 from coevolve.progress import Progress
 from coevolve.session import Session
 from coevolve.store import write_atomic
@@ -17,6 +17,9 @@ HELP = "evaluate UED-Greedy, UED-Uniform and the MSNE mixture of a run on held-o
 def add_arguments(parser) -> None:
     parser.add_argument("dir", help="the run directory")
     parser.add_argument("--episodes", type=int, default=100, help="episodes per environment (default: 100)")
+    parser.add_argument("--env-id", action="append", default=[], metavar="ID",
+                        help="also a registered gymnasium environment of the domain's simulator "
+                             "(repeatable), e.g. MiniGrid-KeyCorridorS3R3-v0")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
@@ -28,6 +31,12 @@ def main(args) -> int:
         raise UserInputError("--episodes must be positive")
     progress = Progress(quiet=args.quiet or args.json)
     session = Session.reopen(args.dir, progress=progress)
+    try:
+        families = session.domain.spec.heldout_suite() + [
+            registered_family(session.domain, env_id) for env_id in args.env_id]
+    except UserInputError:
+        session.close()
+        raise
     archive, store = session.archive, session.recorder.store
     if archive.msne is None:
         session.close()
@@ -37,7 +46,7 @@ def main(args) -> int:
                               session.config.seed, ResultCache(store.path("heldout_cache.jsonl")),
                               reuse=False)
         rows = evaluate_heldout(archive.policies, archive.msne.row_strategy,
-                                session.domain.spec.heldout_suite(), evaluator,
+                                families, evaluator,
                                 progress.counter("held-out episodes"))
     finally:
         session.close()
