@@ -41,6 +41,11 @@ SEED_TARGET_GAP = 1e-5
 SEED_MARGIN = 100.0
 """Strategies within this many regret-matching gaps of the best response are candidates."""
 
+SEED_SHARE = 0.6
+"""At most this share of each side's strategies (the best by regret matching's payoffs) seed the
+first restricted game: on a large dense game, whose margin admits nearly everything, the first
+LP stays well below the full one (a uniform random game's supports hold about half)."""
+
 BATCH_MIN = 8
 """The fewest improving rows (and columns) added in one round, when that many improve."""
 
@@ -121,15 +126,24 @@ def seed_support(payoffs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Candidate rows and columns from regret matching's approximate equilibrium.
 
     Rows whose payoff against its ``y`` is within ``SEED_MARGIN`` gaps of the best, and columns
-    likewise against its ``x`` (the best responses always among them).
+    likewise against its ``x`` (the best responses always among them); of those, at most the
+    best ``SEED_SHARE`` of each side.
     """
     scale = max(1.0, float(np.abs(payoffs).max()))
     x, y, pair_gap = regret_matching(payoffs, SEED_ITERATIONS, SEED_TARGET_GAP * scale)
     margin = max(SEED_MARGIN * pair_gap, 1e-12 * scale)
-    row_payoffs, column_payoffs = payoffs @ y, x @ payoffs
-    rows = np.flatnonzero(row_payoffs >= row_payoffs.max() - margin)
-    columns = np.flatnonzero(column_payoffs <= column_payoffs.min() + margin)
-    return rows, columns
+    row_gains, column_gains = payoffs @ y, -(x @ payoffs)
+    return _best_within(row_gains, margin), _best_within(column_gains, margin)
+
+
+def _best_within(gains: np.ndarray, margin: float) -> np.ndarray:
+    """Indices whose gain is within ``margin`` of the best, at most ``SEED_SHARE`` of them
+    (the best first), sorted."""
+    within = np.flatnonzero(gains >= gains.max() - margin)
+    cap = max(BATCH_MIN, int(np.ceil(SEED_SHARE * gains.size)))
+    if within.size > cap:
+        within = within[np.argsort(-gains[within], kind="stable")[:cap]]
+    return np.sort(within)
 
 
 def padded_start(start, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
