@@ -98,6 +98,8 @@ MOVES = {"UP": (0, -1), "DOWN": (0, 1), "LEFT": (-1, 0), "RIGHT": (1, 0)}
 
 def offsets(categories) -> tuple[str, ...]:
     """Primitive calls: the offsets in x and y from the player to each other category."""
+    if not categories:
+        return ()
     me = player_name(categories)
     return tuple(f'offset(obs, "{name}", "{key}", "{me}")' for name in categories
                  if name != me for key in ("x", "y"))
@@ -110,7 +112,7 @@ def chase_macros(categories, meanings: tuple[str, ...]) -> tuple[str, ...]:
     out = [f"@trainable\ndef choose_action(obs):\n    return {index[name]}\n"
            for name in index if name != "NOOP"]
     moves = {name: index[name] for name in MOVES if name in index}
-    if len(moves) < 2:
+    if len(moves) < 2 or not categories:
         return tuple(out)
     me, rest = player_name(categories), "FIRE" if "FIRE" in index else "NOOP"
     for name in categories:
