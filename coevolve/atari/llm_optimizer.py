@@ -137,16 +137,3 @@ class LLMOptimizer(LLMDesigner):
             return source, None, "the functions are identical to the current ones; change them"
         return source, f"llm rewrote {', '.join(replaced)}", None
 
-
-def history_text(history: Sequence[dict], rows: int = 8) -> str:
-    """Earlier attempts and their scores, the latest ``rows`` iterations, oldest first."""
-    if not history:
-        return "(none yet: this is the first attempt)"
-    lines = []
-    for row in list(history)[-rows:]:
-        score = (f"{row['candidate_mean']:.1f} +- {row['candidate_std']:.1f}"
-                 if row.get("candidate_mean") is not None else "no candidate passed screening")
-        tried = "; ".join(row.get("notes") or []) or "the starter program"
-        lines.append(f"- iteration {row['iteration']}: {tried[:160]} -> {score} "
-                     f"(best so far {row['best_mean']:.1f})")
-    return "\n".join(lines)
