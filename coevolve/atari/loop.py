@@ -311,36 +311,21 @@ class AtariRun:
         return self._finish(state, start, score, [entry], "starter")
 
     def _iterate(self, state: AtariState, start: float) -> AtariState:
+        """One iteration: trace, feedback, candidates, screening, full evaluation, record."""
         c, t = self.config, state.iteration + 1
-        rng = np.random.default_rng([c.seed, t])
         trace = self.trace(state, t)
-        steps = trace["steps"]
         if c.feedback == "rollout":  # the ablation: the feedback sees the short rollout only
             feedback = staged_feedback(c.game, trace["score"])
         else:
             feedback = staged_feedback(c.game, state.best_mean, state.best_std)
         stalled = stalled_iterations(state.history)
-        elites = [read_policy(self.store, file) for _, file in state.elites]
         request = AtariRequest(state.best, t, c.candidates, trace["text"], feedback,
-                               tuple(elites), stalled, state.known, state.history,
+                               tuple(read_policy(self.store, file) for _, file in state.elites),
+                               stalled, state.known, state.history,
                                self.check if c.designer == "llm" else None)
-        proposals = self.optimizer.propose(request, rng)
-        fresh, entries = {}, []
-        for p in proposals:  # a known program (or a repeat) is never evaluated again
-            if not isinstance(p, NoCandidate) and p.sha256 not in state.known:
-                fresh.setdefault(p.sha256, p)
-        fresh = list(fresh.values())
-        valid = []
-        for n, p in enumerate(fresh):
-            reason = (self.check(p) if c.designer == "llm"
-                      else "; ".join(validate_source(p.source, POLICY_REQUIRED,
-                                                     ALLOWED_IMPORTS)) or None)
-            file = self.store.save_candidate(f"policy_{t:04d}_{n:02d}.py", p.source)
-            entries.append({"sha256": p.sha256, "file": file, "note": p.origin.note,
-                            "screen": None, "mean": None, "std": None, "rejected": reason})
-            if reason is None:
-                valid.append((p, entries[-1]))
-        steps += self._check_steps
+        proposals = self.optimizer.propose(request, np.random.default_rng([c.seed, t]))
+        entries, valid = self._screenable(proposals, state.known, t)
+        steps = trace["steps"] + self._check_steps
         self._check_steps = 0
         screened = self.screen([state.best] + [p for p, _ in valid], t)
         steps += sum(s.steps for s in screened)
@@ -348,9 +333,8 @@ class AtariRun:
         for (_, entry), score in zip(valid, screened[1:]):
             entry["screen"] = score.mean
         ranked = sorted(zip(valid, screened[1:]), key=lambda item: -item[1].mean)
-        promising = [item for item in ranked if item[1].mean > incumbent.mean
-                     or (item[1].mean == incumbent.mean and item[1].steps != incumbent.steps)]
-        finalists = promising[:c.finalists]
+        finalists = [item for item in ranked if item[1].mean > incumbent.mean or (
+            item[1].mean == incumbent.mean and item[1].steps != incumbent.steps)][:c.finalists]
         if not finalists and ranked and c.explore_after and stalled >= c.explore_after:
             # a stalled screen may be one lucky incumbent seed: give the best-screened
             # candidate its full evaluation anyway
@@ -371,16 +355,38 @@ class AtariRun:
                                best_mean=score.mean, best_std=score.std)
         if best.best is not state.best:  # the best program is archived under its iteration
             best = replace(best, best_file=self.store.save_program("policy", t, best.best.source))
-        elites = sorted(elites, key=lambda e: -e[0])[:c.elites]
-        state = replace(best, iteration=t, elites=tuple(elites),
-                        env_steps=state.env_steps + steps)
-        shown = max(scores, key=lambda s: s.mean) if scores else None
-        invalid = sum(1 for e in entries if e["rejected"])
+        state = replace(best, iteration=t, elites=tuple(sorted(elites, key=lambda e: -e[0])[
+            :c.elites]), env_steps=state.env_steps + steps)
         what = (f"{len(valid)} screened, {len(finalists)} "
                 f"{'promoted' if c.feedback == 'rollout' else 'fully evaluated'}, "
-                f"{len(proposals) - len(fresh)} known skipped")
-        return self._finish(state, start, shown, entries, what, invalid,
+                f"{len(proposals) - len(entries)} known skipped")
+        return self._finish(state, start, max(scores, key=lambda s: s.mean, default=None),
+                            entries, what, sum(1 for e in entries if e["rejected"]),
                             [entry["note"] for (_, entry), _ in finalists])
+
+    def _screenable(self, proposals: list, known: frozenset, iteration: int):
+        """The candidates' records (every new program kept in programs/candidates/) and the
+        ``(program, record)`` pairs that passed validation (or the llm check).
+
+        A known program, or a repeat, is skipped: it is never evaluated again.
+        """
+        entries, valid, fresh = [], [], {}
+        for p in proposals:
+            if isinstance(p, NoCandidate):  # an llm conversation that gave no program
+                entries.append({"sha256": None, "file": None, "note": p.slot, "screen": None,
+                                "mean": None, "std": None, "rejected": p.reason})
+            elif p.sha256 not in known:
+                fresh.setdefault(p.sha256, p)
+        for n, p in enumerate(fresh.values()):
+            reason = (self.check(p) if self.config.designer == "llm"
+                      else "; ".join(validate_source(p.source, POLICY_REQUIRED,
+                                                     ALLOWED_IMPORTS)) or None)
+            file = self.store.save_candidate(f"policy_{iteration:04d}_{n:02d}.py", p.source)
+            entries.append({"sha256": p.sha256, "file": file, "note": p.origin.note,
+                            "screen": None, "mean": None, "std": None, "rejected": reason})
+            if reason is None:
+                valid.append((p, entries[-1]))
+        return entries, valid
 
     def _finish(self, state: AtariState, start: float, shown: Score | None, entries: list,
                 what: str, invalid: int = 0, notes: tuple = ()) -> AtariState:
@@ -404,7 +410,7 @@ class AtariRun:
         write_atomic(self.store.path("best_policy.py"),
                      standalone_source(state.best_source, c.game, c.max_steps, c.sticky))
         state = replace(state, history=state.history + (record,), seconds=seconds,
-                        known=state.known | {e["sha256"] for e in entries})
+                        known=state.known | {e["sha256"] for e in entries if e["sha256"]})
         score = (f"{shown.mean:.1f} +- {shown.std:.1f}" if shown
                  else "no candidate beat the best in screening")
         self.log(f"iter {state.iteration:3d}  score {score}  best {state.best_mean:.1f} +- "

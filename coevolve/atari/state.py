@@ -60,5 +60,5 @@ def load_state(store: RunStore) -> AtariState | None:
         iteration=last["iteration"], best=read_policy(store, last["best"]["file"]),
         best_file=last["best"]["file"], best_mean=last["best_mean"], best_std=last["best_std"],
         elites=tuple((e["mean"], e["file"]) for e in last["elites"]),
-        known=frozenset(c["sha256"] for r in records for c in r["candidates"]),
+        known=frozenset(c["sha256"] for r in records for c in r["candidates"] if c["sha256"]),
         history=records, env_steps=last["env_steps"], seconds=last["seconds"])
