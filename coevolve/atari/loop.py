@@ -8,16 +8,21 @@ Iteration 0 evaluates the starter. Each later iteration:
    the llm optimiser also has each candidate checked on a short rollout and repaired);
 4. rejects candidates that fail static validation, and drops any program already evaluated
    (keyed by the sha256 of its source: a known program is never evaluated twice);
-5. screens the rest, with the best program, on short rollouts whose seeds rotate every
-   iteration, and evaluates the best-screened ones on full episodes (only candidates that
+5. screens the rest, with the best program, on short rollouts of the iteration's own episode
+   seeds (a protocol per iteration), and evaluates the best-screened ones on full episodes (only candidates that
    screen better than the best program, or as well but with a different rollout length, so
    behavioural twins of the best program cost no full evaluation);
-6. keeps the best program, records the iteration, and records it.
+6. keeps the best program and records the iteration (one line of iterations.jsonl).
+
+Every episode goes through the shared evaluator and its cell cache
+(:mod:`coevolve.atari.evaluation`), and a run's state is its last record
+(:mod:`coevolve.atari.state`): a resumed run continues there and plays nothing twice.
 
 The run stops after the configured iterations, when the feedback reaches the stop score, or
-when the environment-step budget is spent; the best program is then evaluated on test seeds
-never used during the optimisation. ``feedback="rollout"`` is the paper's ablation: the
-optimiser's feedback and the selection come from short rollouts only, with no full episodes.
+when the environment-step budget is spent; the best program is then evaluated on test
+episodes (a protocol of their own, so seeds of their own). ``feedback="rollout"`` is the
+paper's ablation: the optimiser's feedback and the selection come from short rollouts only,
+with no full episodes.
 Episodes follow the ALE's standard protocol by default (sticky actions 0.25, minimal action
 set, up to 27,000 agent steps).
 """
