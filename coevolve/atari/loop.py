@@ -298,7 +298,6 @@ class AtariRun:
         write_atomic(self.store.path("summary.json"),
                      json.dumps(summary(c, state, test), indent=1))
         plot_curve(state, c, self.store.path("curve.png"))
-        self.test_result = test
         return state
 
     def _start(self, start: float) -> AtariState:
