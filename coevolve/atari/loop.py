@@ -32,6 +32,7 @@ import ast
 import io
 import json
 import os
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
@@ -49,7 +50,7 @@ from coevolve.evaluate import ResultCache, episode_seed
 from coevolve.llm import open_client
 from coevolve.llm.client import settings_from
 from coevolve.program import Origin, Program
-from coevolve.store import RunStore, write_atomic
+from coevolve.store import RunStore, candidate_file, write_atomic
 from coevolve.validate import validate_source
 from envs.atari import ALLOWED_IMPORTS, POLICY_REQUIRED, get_game
 from envs.atari.protocol import MAX_STEPS, STICKY, describe
@@ -193,6 +194,7 @@ class AtariRun:
         self.stop = stages(config.game).stop
         self.optimizer = optimizer or self._optimizer()
         self._checks: dict[str, str | None] = {}
+        self._check_lock = threading.Lock()
         self._check_steps = 0
         """Environment steps of llm candidates' checks not yet charged to an iteration."""
 
@@ -230,20 +232,27 @@ class AtariRun:
             c.screen_episodes)
 
     def check(self, program: Program) -> str | None:
-        """Why ``program`` fails static validation or a short rollout, or None (remembered)."""
-        if program.sha256 not in self._checks:
-            problems = validate_source(program.source, POLICY_REQUIRED, ALLOWED_IMPORTS)
-            reason = "; ".join(problems) or None
-            if reason is None:
-                c = self.config
-                score = self.evaluator.scores(
-                    [program], self.evaluator.protocol("check", c.check_steps), 1)[0]
-                self._check_steps += score.steps
-                if score.error:
-                    reason = (f"the program failed during a {c.check_steps}-step rollout: "
-                              f"{score.error}")
-            self._checks[program.sha256] = reason
-        return self._checks[program.sha256]
+        """Why ``program`` fails static validation or a short rollout, or None (remembered).
+
+        The llm optimiser's concurrent conversations call it from their threads; the lock
+        keeps one check at a time on the executor.
+        """
+        with self._check_lock:
+            if program.sha256 not in self._checks:
+                self._checks[program.sha256] = self._check(program)
+            return self._checks[program.sha256]
+
+    def _check(self, program: Program) -> str | None:
+        problems = validate_source(program.source, POLICY_REQUIRED, ALLOWED_IMPORTS)
+        if problems:
+            return "; ".join(problems)
+        c = self.config
+        score = self.evaluator.scores([program], self.evaluator.protocol("check", c.check_steps),
+                                      1)[0]
+        self._check_steps += score.steps
+        if score.error:
+            return f"the program failed during a {c.check_steps}-step rollout: {score.error}"
+        return None
 
     def trace(self, state: AtariState, iteration: int) -> dict:
         """The best program's traced rollout of ``iteration``, as rendered text (kept in
@@ -385,7 +394,8 @@ class AtariRun:
             reason = (self.check(p) if self.config.designer == "llm"
                       else "; ".join(validate_source(p.source, POLICY_REQUIRED,
                                                      ALLOWED_IMPORTS)) or None)
-            file = self.store.save_candidate(f"policy_{iteration:04d}_{n:02d}.py", p.source)
+            file = self.store.write(candidate_file(f"policy_{iteration:04d}_{n:02d}.py"),
+                                    p.source)
             entries.append({"sha256": p.sha256, "file": file, "note": p.origin.note,
                             "screen": None, "mean": None, "std": None, "rejected": reason})
             if reason is None:
