@@ -52,15 +52,13 @@ class AtariEvaluator:
         sticky: the repeat-action probability of every protocol.
         seed: base seed of the episode seeds.
         cache: the run's cell cache.
-        episode_seconds: wall-clock limit of one episode job; None uses the executor's.
     """
 
     def __init__(self, executor, game: str, sticky: float, seed: int,
-                 cache: ResultCache | None = None, episode_seconds: float | None = None):
+                 cache: ResultCache | None = None):
         self.executor, self.game, self.sticky, self.seed = executor, game, sticky, seed
         self.worst = get_game(game).worst
         self.cache = cache if cache is not None else ResultCache()
-        self.episode_seconds = episode_seconds
         self._evaluators: dict[int, Evaluator] = {}
 
     def protocol(self, purpose: str, max_steps: int, stop_score: float | None = None) -> Protocol:
@@ -70,9 +68,8 @@ class AtariEvaluator:
     def evaluator(self, episodes: int) -> Evaluator:
         """The shared evaluator of ``episodes`` episodes per cell."""
         if episodes not in self._evaluators:
-            self._evaluators[episodes] = Evaluator(
-                "envs.atari", self.executor, episodes, self.seed, self.cache,
-                self.episode_seconds, reuse=False)
+            self._evaluators[episodes] = Evaluator("envs.atari", self.executor, episodes,
+                                                   self.seed, self.cache, reuse=False)
         return self._evaluators[episodes]
 
     def scores(self, policies: Sequence[Program], protocol: Protocol, episodes: int,

@@ -83,7 +83,7 @@ class AtariConfig:
     sandbox: str = "auto"
     """The wall around programs: auto (bwrap if it works here, else process), bwrap or process."""
     episode_seconds: float = 600.0
-    """Wall-clock limit of one episode job."""
+    """Wall-clock limit of one episode job (the executor's limit)."""
     memory_mb: int = 4096
     """Address-space limit of each program process, in MiB."""
     sticky: float = STICKY
@@ -189,8 +189,7 @@ class AtariRun:
         self.config, self.log, self.progress = config, log, progress
         self.store = RunStore(str(out))
         self.evaluator = AtariEvaluator(executor, config.game, float(config.sticky),
-                                        config.seed, ResultCache(self.store.path("cache.jsonl")),
-                                        config.episode_seconds or None)
+                                        config.seed, ResultCache(self.store.path("cache.jsonl")))
         self.stop = stages(config.game).stop
         self.optimizer = optimizer or self._optimizer()
         self._checks: dict[str, str | None] = {}
