@@ -43,6 +43,8 @@ class CellResult:
     """The first abnormal ending's reason, if any."""
     policy_seconds_per_step: float
     """Mean wall-clock seconds inside the policy per step (a slow policy shows here)."""
+    return_std: float = 0.0
+    """Population standard deviation of the episode returns."""
     reused: int = 0
     """Episodes not played because an earlier episode of the pair had the same start and drew
     no randomness (their results are that episode's); ``episodes - reused`` were played."""
@@ -73,14 +75,16 @@ def aggregate(episodes: Sequence[EpisodeResult], reused: int = 0) -> CellResult:
     n = len(episodes)
     steps = sum(e.steps for e in episodes)
     errors = [e.error for e in episodes if e.error]
+    mean_return = sum(e.ret for e in episodes) / n
     return CellResult(
         success_rate=sum(bool(e.success) for e in episodes) / n,
-        mean_return=sum(e.ret for e in episodes) / n,
+        mean_return=mean_return,
         mean_steps=steps / n,
         episodes=n,
         errors=len(errors),
         first_error=errors[0] if errors else None,
         policy_seconds_per_step=sum(e.policy_seconds for e in episodes) / max(steps, 1),
+        return_std=(sum((e.ret - mean_return) ** 2 for e in episodes) / n) ** 0.5,
         reused=reused,
     )
 

@@ -3,7 +3,7 @@
 Runs ``coevolve atari`` twice on one game with the same seed and settings, ``--feedback
 rollout`` (the optimiser's feedback and its selection see short rollouts only) and
 ``--feedback staged`` (full-episode scores), then evaluates both best programs on the same
-unseen test seeds (every run does, at its end) and prints a Markdown table.
+test episodes (every run does, at its end) and prints a Markdown table.
 
 Run: ``.venv/bin/python experiments/atari_ablation.py --game Pong --iterations 8 --workers 2
 --out runs/ablation`` (extra flags after ``--`` go to ``coevolve atari``, e.g. ``-- --designer
@@ -26,7 +26,7 @@ def run(game: str, mode: str, out: Path, args: argparse.Namespace, extra: list[s
     argv = [sys.executable, "-m", "coevolve", "atari", "--game", game, "--feedback", mode,
             "--iterations", str(args.iterations), "--workers", str(args.workers),
             "--seed", str(args.seed), "--out", str(directory), *extra]
-    if (directory / "state.json").exists():
+    if (directory / "config.json").exists():
         argv.append("--resume")
     subprocess.run(argv, check=True)
     return json.loads((directory / "summary.json").read_text())
@@ -41,7 +41,7 @@ def table(game: str, summaries: dict[str, dict]) -> str:
         t = s["test"]
         lines.append(f"| {game} | {mode} | {s['curve'][0]['best_mean']:.1f} | "
                      f"{s['best_mean']:.1f} | {t['mean']:.1f} +- {t['std']:.1f} "
-                     f"({len(t['scores'])}) | {s['iterations']} | {s['env_steps']:,} | "
+                     f"({len(t['seeds'])}) | {s['iterations']} | {s['env_steps']:,} | "
                      f"{s['seconds'] / 60:.1f} min |")
     return "\n".join(lines)
 

@@ -1,4 +1,4 @@
-"""Check the Atari game facts stated in envs/atari/games.py against the emulator.
+"""Check the Atari game facts stated in the envs/atari game modules against the emulator.
 
 Plays each action alone from reset and prints how the controlled object moves, the coordinate
 ranges seen, and the points per Breakout row. Run:
@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from envs.atari import GAMES, make_env
-from envs.atari.games import BREAKOUT_ROWS
+from envs.atari.breakout import BREAKOUT_ROWS
 from envs.atari.runner import step
 
 

@@ -41,7 +41,7 @@ def row(directory: Path) -> str:
     game = c["game"]
     ref = REFERENCES.get(game, {"LLM (paper)": "-", "DQN": "-", "PPO": "-"})
     starter = s["curve"][0]["best_mean"]
-    tested = f"{test['mean']:.1f} +- {test['std']:.1f} ({len(test['scores'])})" if test else "-"
+    tested = f"{test['mean']:.1f} +- {test['std']:.1f} ({len(test['seeds'])})" if test else "-"
     hns = human_normalised(game, test["mean"]) if test else None
     return (f"| {game} | sticky {p['sticky_actions']:g}, <= {p['max_agent_steps']:,} steps"
             f" | {c['designer']}, {s.get('feedback', 'staged')} | {starter:.1f} -> "

@@ -1,8 +1,8 @@
 """OCAtari's raw step rate on this machine beside the sandboxed evaluation's throughput.
 
 Raw: one process stepping one OCAtari environment (RAM mode, frameskip 4) with random actions,
-no observation dicts, no policy. Evaluation: ``Evaluator.batch`` of the Pong starter over full
-episodes on a sandbox pool (observation dicts, policy calls, worker round trips included).
+no observation dicts, no policy. Evaluation: ``AtariEvaluator.scores`` of the Pong starter over
+full episodes on a sandbox pool (observation dicts, policy calls, worker round trips included).
 Run: ``SDL_VIDEODRIVER=dummy .venv/bin/python experiments/atari_throughput.py [--workers 2]``
 """
 from __future__ import annotations
@@ -12,7 +12,8 @@ import time
 
 import numpy as np
 
-from coevolve.atari.evaluation import Evaluator
+from coevolve.atari.evaluation import DOMAIN, AtariEvaluator
+from coevolve.program import Program
 from coevolve.sandbox import Limits, SandboxPool
 from envs.atari import make_env
 from envs.atari.runner import step
@@ -37,11 +38,13 @@ def evaluation_rate(game: str, workers: int, episodes: int, max_steps: int) -> t
     """(environment steps per second, steps) of a full evaluation on a warm pool."""
     with SandboxPool(workers=workers, limits=Limits(seconds=600.0),
                      preload=("envs.atari",)) as pool:
-        evaluator = Evaluator(pool, game)
-        source = template_source(game)
-        evaluator.batch([source], list(range(workers)), 50)  # warm up: build each worker's env
+        evaluator = AtariEvaluator(pool, game, sticky=0.25, seed=0)
+        policy = Program("policy", DOMAIN, template_source(game))
+        warm = evaluator.protocol("warm-up", 50)  # builds each worker's environment
+        evaluator.scores([policy], warm, workers)
         start = time.perf_counter()
-        result = evaluator.batch([source], list(range(episodes)), max_steps)[0]
+        result = evaluator.scores([policy], evaluator.protocol("throughput", max_steps),
+                                  episodes)[0]
         return result.steps / (time.perf_counter() - start), result.steps
 
 

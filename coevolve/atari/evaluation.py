@@ -1,94 +1,95 @@
-"""Episodes of Atari policy programs in sandboxed worker processes.
+"""Atari scores through the shared evaluator: policy Programs played under protocol programs.
 
-An :class:`Evaluator` turns (program, seeds, step budget) into :class:`Evaluation` values,
-running every episode of a batch of programs as one parallel ``SandboxPool.run`` call. An episode
-whose program raised, or whose job failed (timeout, crash), scores the game's worst score, so a
-broken program never looks better than a weak one.
+An Atari "environment" is the evaluation protocol (:class:`envs.atari.Protocol`) written as a
+program, so :class:`coevolve.evaluate.Evaluator` plays, seeds and caches Atari episodes exactly
+as it does any pair: one sandbox job per episode, sha256 episode seeds from the protocol
+program, and cells cached in the run's ``cache.jsonl`` under (policy sha256, protocol sha256,
+episodes, seed) -- so a resumed run plays nothing it played before. An evaluation in which any
+episode failed (the program raised, a job timed out or crashed) scores the game's worst score,
+so a broken program never looks better than a weak one.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-import numpy as np
+from coevolve.evaluate import CellResult, Evaluator, ResultCache
+from coevolve.program import Origin, Program
+from envs.atari import Protocol, get_game
 
-from coevolve.atari.feedback import worst_score
-from coevolve.evaluate import PROCESSES_PER_CELL
-from coevolve.sandbox import Job, JobResult
+DOMAIN = "atari"
+"""The ``domain`` of Atari programs."""
 
 
 @dataclass(frozen=True)
-class Evaluation:
-    """Scores of one program over a set of episodes."""
+class Score:
+    """A policy's score under one protocol."""
 
-    scores: tuple[float, ...]
-    """Game score per episode, in seed order."""
+    mean: float
+    """Mean episode return (the game score), or the game's worst score after a failure."""
+    std: float
+    """Population standard deviation of the episode returns (0 after a failure)."""
     steps: int
-    """Environment steps used, summed over the episodes."""
-    errors: tuple[str, ...] = ()
-    """Distinct error messages of failed episodes."""
-
-    @property
-    def mean(self) -> float:
-        """Mean score."""
-        return float(np.mean(self.scores))
-
-    @property
-    def std(self) -> float:
-        """Population standard deviation of the scores."""
-        return float(np.std(self.scores))
+    """Environment steps the episodes took."""
+    error: str | None = None
+    """The first failed episode's reason, if one failed."""
 
 
-class Evaluator:
-    """Runs Atari episodes of policy sources on a sandbox pool.
+def score_of(cell: CellResult, worst: float) -> Score:
+    """The Atari score of an evaluated cell (``worst`` if any episode failed)."""
+    steps = round(cell.mean_steps * cell.episodes)
+    if cell.errors:
+        return Score(worst, 0.0, steps, cell.first_error)
+    return Score(cell.mean_return, cell.return_std, steps)
+
+
+class AtariEvaluator:
+    """Plays policies of one game under its protocols, through one executor and one cache.
 
     Args:
-        pool: a ``coevolve.sandbox.SandboxPool`` (or any object with the same ``run``).
-        game: an Atari game name (see :func:`envs.atari.get_game`).
-        sticky: probability of repeating the previous action (standard 0.25, or 0.0).
-        seconds: wall-clock limit of one episode job.
+        executor: the executor (``coevolve.executors.make_executor``).
+        game: the game's name.
+        sticky: the repeat-action probability of every protocol.
+        seed: base seed of the episode seeds.
+        cache: the run's cell cache.
     """
 
-    def __init__(self, pool, game: str, sticky: float = 0.25, seconds: float = 600.0):
-        self.pool, self.game, self.sticky, self.seconds = pool, game, sticky, seconds
+    def __init__(self, executor, game: str, sticky: float, seed: int,
+                 cache: ResultCache | None = None):
+        self.executor, self.game, self.sticky, self.seed = executor, game, sticky, seed
+        self.worst = get_game(game).worst
+        self.cache = cache if cache is not None else ResultCache()
+        self._evaluators: dict[int, Evaluator] = {}
 
-    def batch(self, sources: Sequence[str], seeds: Sequence[int], max_steps: int,
-              progress: Callable[[int, JobResult], None] | None = None,
-              stop_score: float | None = None) -> list[Evaluation]:
-        """Every source on every seed, in parallel; one Evaluation per source.
+    def protocol(self, purpose: str, max_steps: int, stop_score: float | None = None) -> Protocol:
+        """The run's protocol for ``purpose`` (a purpose names its own episode seeds)."""
+        return Protocol(self.game, self.sticky, int(max_steps), stop_score, purpose)
 
-        A source's episodes play in PROCESSES_PER_CELL program processes, so the emulator is
-        built once per process, not once per episode.
-        """
-        per_process = -(-len(seeds) // PROCESSES_PER_CELL)
-        jobs = [Job(module="envs.atari", function="run_episode", policy_source=source,
-                    kwargs={"seed": int(seed), "game": self.game, "max_steps": int(max_steps),
-                            "sticky": self.sticky, "stop_score": stop_score},
-                    seconds=self.seconds, group=("atari", n, k // per_process))
-                for n, source in enumerate(sources) for k, seed in enumerate(seeds)]
-        results = self.pool.run(jobs, progress=progress)
-        evaluations = []
-        for i in range(len(sources)):
-            chunk = results[i * len(seeds):(i + 1) * len(seeds)]
-            scores, steps, errors = [], 0, []
-            for result in chunk:
-                episode = result.value
-                error = result.error or (episode.error if episode is not None else None)
-                steps += episode.steps if episode is not None else 0
-                scores.append(worst_score(self.game) if error else float(episode.ret))
-                if error and error not in errors:
-                    errors.append(error)
-            evaluations.append(Evaluation(tuple(scores), steps, tuple(errors)))
-        return evaluations
+    def evaluator(self, episodes: int) -> Evaluator:
+        """The shared evaluator of ``episodes`` episodes per cell."""
+        if episodes not in self._evaluators:
+            self._evaluators[episodes] = Evaluator("envs.atari", self.executor, episodes,
+                                                   self.seed, self.cache, reuse=False)
+        return self._evaluators[episodes]
 
-    def trace(self, source: str, seed: int, horizon: int) -> dict:
-        """A traced short rollout (see :func:`coevolve.atari.tracing.traced_rollout`)."""
-        job = Job(module="coevolve.atari.tracing", function="traced_rollout",
-                  policy_source=source, seconds=self.seconds,
-                  kwargs={"seed": int(seed), "game": self.game, "horizon": int(horizon),
-                          "sticky": self.sticky})
-        result = self.pool.run([job])[0]
-        if result.error is not None:
-            return {"game": self.game, "seed": seed, "horizon": horizon, "score": worst_score(self.game),
-                    "steps": 0, "error": result.error, "calls": [], "dropped": 0, "rewards": []}
-        return result.value
+    def scores(self, policies: Sequence[Program], protocol: Protocol, episodes: int,
+               progress: Callable[[int, int], None] | None = None) -> list[Score]:
+        """Every policy's score over ``episodes`` episodes of ``protocol`` (cached cells are
+        not played again)."""
+        env = protocol_program(protocol)
+        cells = self.evaluator(episodes).evaluate([(p, env) for p in policies], progress)
+        return [score_of(cell, self.worst) for cell in cells]
+
+    def trace(self, policy: Program, protocol: Protocol) -> dict:
+        """One traced episode of ``policy``: the rewards, every trainable call, the score."""
+        episode = self.evaluator(1).traces(policy, protocol_program(protocol))[0]
+        trace = episode.trace if isinstance(episode.trace, dict) else {}
+        return {"game": self.game, "purpose": protocol.purpose, "horizon": protocol.max_steps,
+                "score": self.worst if episode.error else episode.ret, "steps": episode.steps,
+                "error": episode.error, "calls": trace.get("calls", []),
+                "dropped": trace.get("dropped", 0), "rewards": trace.get("rewards", [])}
+
+
+def protocol_program(protocol: Protocol) -> Program:
+    """The protocol as the environment program of a pair."""
+    return Program("env", DOMAIN, protocol.source(), origin=Origin("protocol"))

@@ -1,30 +1,36 @@
 """The llm optimiser (the paper's method): a chat model rewrites the trainable functions.
 
 Each proposal shows the model the game's facts, the program, the rendered trace of its
-trainable calls and the staged feedback (prompt files ``coevolve/prompts/atari_*.md``). The
-answer's functions are taken out with :func:`coevolve.llm.extract.extract_program` and spliced
-into the program through ``ast``, replacing only the trainable functions of the same names
-(:func:`splice_trainable`). A candidate that does not parse, fails static validation, or raises
-during a short rollout (the ``check`` callable) goes back to the model with the reason, up to
-``repair_rounds`` times; every candidate's fate is written to the transcript (``llm.jsonl``).
+trainable calls, the staged feedback and the earlier attempts (prompt files
+``coevolve/prompts/atari_*.md``). The conversations are the co-evolution llm designer's
+(:class:`coevolve.designers.llm.LLMDesigner`): the K candidates are requested concurrently, and
+a candidate that does not parse, fails static validation, or raises during a short rollout
+(``request.check``) goes back to the model with the reason, up to ``repair_rounds`` times; every
+candidate's fate is written to the transcript (``llm.jsonl``). Only the answer's functions that
+replace trainable functions of the same names are spliced into the program, through ``ast``
+(:func:`splice_trainable`).
 """
 from __future__ import annotations
 
 import ast
 import copy
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
 from coevolve import prompts
-from coevolve.atari.feedback import Feedback
-from coevolve.atari.optimizers import Candidate
+from coevolve.atari.optimizers import AtariRequest
+from coevolve.designers.base import NoCandidate
+from coevolve.designers.llm import LLMDesigner
+from coevolve.domains import Domain
 from coevolve.llm import BudgetExhausted, ChatClient, ExtractionError, extract_program
-from coevolve.llm.repair import converse
-from coevolve.llm.transcript import CANDIDATE
+from coevolve.program import Program
 from coevolve.validate import validate_source
 from envs.atari import ALLOWED_IMPORTS, POLICY_REQUIRED, policy_doc
-from policies.atari.mutations import trainable_functions
+from policies.atari.mutations import trainable_functions, trainable_names
+
+ATARI = Domain("atari", "envs.atari", "policies.atari")
+"""The Atari domain's packages (not a co-evolution domain: it has no environment programs)."""
 
 
 def splice_trainable(program: str, answer: str) -> tuple[str, list[str]]:
@@ -79,39 +85,26 @@ def history_text(history: Sequence[dict], rows: int = 8) -> str:
     return "\n".join(lines)
 
 
-class LLMOptimizer:
+class LLMOptimizer(LLMDesigner):
     """Asks a chat model for new trainable functions; see the module docstring.
 
     Args:
-        game: "Pong", "Breakout" or "SpaceInvaders".
-        candidates: conversations (candidates) per proposal.
-        client: the chat client (budget, retries, transcript).
-        check: returns why a program fails at run time (a short rollout), or None.
+        game: the game being optimised.
+        client: the chat client (budget, retries, concurrency cap, transcript).
         repair_rounds: follow-up requests quoting a candidate's problem.
     """
 
-    name = "llm"
+    system_prompt = "atari_system.md"
+    repair_prompt = "atari_repair.md"
 
-    def __init__(self, game: str, candidates: int, client: ChatClient,
-                 check: Callable[[str], str | None] | None = None, repair_rounds: int = 2):
-        if repair_rounds < 0:
-            raise ValueError(f"repair_rounds cannot be negative, got {repair_rounds}")
-        self.game, self.candidates, self.client = game, candidates, client
-        self.check, self.repair_rounds = check, repair_rounds
-        self.step = 0
-        self.history: tuple = ()
+    def __init__(self, game: str, client: ChatClient, repair_rounds: int = 2):
+        super().__init__(ATARI, client, repair_rounds)
+        self.game = game
 
-    def observe(self, iteration: int, history: Sequence[dict]) -> None:
-        """The iteration about to be proposed for (it names the transcript slots, so a resumed
-        run finds its answers) and the run's history (shown to the model)."""
-        self.step = iteration - 1
-        self.history = tuple(history)
-
-    def propose(self, program: str, trace_text: str, feedback: Feedback,
-                rng: np.random.Generator, elites: Sequence[str] = (),
-                stalled: int = 0, known=frozenset()) -> list[Candidate]:
-        """Up to ``candidates`` programs with rewritten trainable functions (the model sees the
-        trace and the feedback; ``elites`` and ``stalled`` are not shown to it).
+    def propose(self, request: AtariRequest,
+                rng: np.random.Generator) -> list[Program | NoCandidate]:
+        """``request.k`` conversations, concurrently, each asked for better trainable functions
+        (the model sees the trace, the feedback and the history; not the elites).
 
         Raises:
             BudgetExhausted: the run's LLM budget is spent (before any request is sent).
@@ -120,59 +113,27 @@ class LLMOptimizer:
         if reason:
             raise BudgetExhausted(f"{reason}; the Atari run stops here (its finished iterations "
                                   "are saved; raise the budget and pass --resume to go on)")
-        self.step += 1
-        names = [f.name for f in trainable_functions(ast.parse(program))]
+        program = request.parent.source
         text = prompts.render("atari_optimizer.md", game=self.game,
-                              names=", ".join(f"`{n}`" for n in names),
+                              names=", ".join(f"`{n}`" for n in trainable_names(program)),
                               doc=policy_doc(self.game).strip(), program=program.rstrip(),
-                              trace=trace_text.strip(), feedback=feedback.text,
-                              history=history_text(self.history))
-        out = []
-        for n in range(self.candidates):
-            candidate = self._candidate(program, names, text, f"step{self.step:04d}/{n}")
-            if candidate is not None and candidate.source not in {c.source for c in out}:
-                out.append(candidate)
-        return out
+                              trace=request.trace.strip(), feedback=request.feedback.text,
+                              history=history_text(request.history))
+        return self._propose("policy", request.parent, request.iteration, [text] * request.k,
+                             request.check)
 
-    def _candidate(self, program: str, names: list[str], text: str,
-                   slot: str) -> Candidate | None:
-        """One conversation: the request, then up to ``repair_rounds`` repairs."""
-        def attempt(answer: str):
-            source, replaced, reason = self._read(program, names, answer)
-            return (source, replaced), reason
-
-        talk = converse(self.client, prompts.render("atari_system.md"), text, slot=slot,
-                        rounds=self.repair_rounds, attempt=attempt,
-                        repair=lambda reason: prompts.render("atari_repair.md", reason=reason))
-        reasons = list(talk.reasons)
-        if talk.accepted:
-            source, replaced = talk.value
-            note = (f"llm rewrote {', '.join(replaced)}"
-                    + (f" (repaired after {len(reasons)} round{'s' * (len(reasons) > 1)}: "
-                       f"{reasons[0]})" if reasons else ""))
-            self.client.record({"type": CANDIDATE, "slot": slot, "fate": note,
-                                "reasons": reasons})
-            return Candidate(source, note)
-        fate = "rejected" + (f" (no further request: {talk.stopped})" if talk.stopped else "")
-        self.client.record({"type": CANDIDATE, "slot": slot, "fate": fate, "reasons": reasons})
-        return None
-
-    def _read(self, program: str, names: list[str], text: str):
-        """``(source, replaced names, None)`` or ``(None, None, why the answer is unusable)``."""
+    def _read(self, kind: str, text: str, parent: Program) -> tuple[str, str | None, str | None]:
+        """(spliced source, what was rewritten, None) or (the raw answer, None, why it is
+        unusable)."""
         try:
-            source, replaced = splice_trainable(program, extract_program(text, names))
+            source, replaced = splice_trainable(
+                parent.source, extract_program(text, trainable_names(parent.source)))
         except (ExtractionError, ValueError) as exc:
-            return None, None, str(exc)
+            return text, None, str(exc)
         problems = validate_source(source, POLICY_REQUIRED, ALLOWED_IMPORTS)
         if problems:
-            return None, None, "; ".join(problems)
-        if source == ast.unparse(ast.parse(program)) + "\n":
-            return None, None, "the functions are identical to the current ones; change them"
-        error = self.check(source) if self.check else None
-        if error:
-            return None, None, error
-        return source, replaced, None
+            return source, None, "; ".join(problems)
+        if source == ast.unparse(ast.parse(parent.source)) + "\n":
+            return source, None, "the functions are identical to the current ones; change them"
+        return source, f"llm rewrote {', '.join(replaced)}", None
 
-    def usage(self) -> dict:
-        """Requests and tokens used so far (a resumed run's earlier usage included)."""
-        return self.client.usage.to_dict()

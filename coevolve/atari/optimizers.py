@@ -1,38 +1,52 @@
 """Optimisers of Atari policy programs behind one interface.
 
-An optimiser's ``propose(program, trace_text, feedback, rng, elites, stalled)`` returns candidate
-programs (``stalled``: iterations since the best program last improved). ``offline`` is genetic programming over the trainable functions' ASTs
-(:mod:`policies.atari.mutations`); ``llm`` (:mod:`coevolve.atari.llm_optimizer`) has a chat
-model rewrite the trainable functions from the same trace text and feedback.
+An optimiser's ``propose(request, rng)`` returns candidate :class:`~coevolve.program.Program`
+values (a :class:`~coevolve.designers.base.NoCandidate` where an llm conversation produced
+none). ``offline`` is genetic programming over the trainable functions' ASTs
+(:mod:`policies.atari.mutations`); ``llm`` (:mod:`coevolve.atari.llm_optimizer`) has a chat model
+rewrite the trainable functions from the same trace text and feedback, through the co-evolution
+llm designer's concurrent conversations and repairs.
 """
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 
+from coevolve.atari.evaluation import DOMAIN
 from coevolve.atari.feedback import Feedback
 from coevolve.errors import UserInputError
-from policies.atari import game_macros, game_objects, game_primitives
+from coevolve.program import Origin, Program, source_sha256
+from envs.atari import get_game
 from policies.atari.mutations import PolicyMutator, apply_macro, crossover
 
 
-def program_key(source: str) -> str:
-    """The sha256 of a program's source: the key of its evaluations."""
-    return hashlib.sha256(source.encode()).hexdigest()
-
-
 @dataclass(frozen=True)
-class Candidate:
-    """A proposed program and how it was made."""
+class AtariRequest:
+    """Ask for K programs that score higher than ``parent``."""
 
-    source: str
-    """The full program source."""
-    note: str
-    """What changed, in a line."""
+    parent: Program
+    """The best program so far."""
+    iteration: int
+    """The iteration the candidates are for."""
+    k: int
+    """How many candidates."""
+    trace: str
+    """The rendered trace of the parent's traced rollout."""
+    feedback: Feedback
+    """The staged feedback on the parent's score."""
+    elites: tuple[Program, ...] = ()
+    """The best programs so far, best first (crossover partners and restart points)."""
+    stalled: int = 0
+    """Iterations since the best score last rose."""
+    known: frozenset = frozenset()
+    """sha256 of every program already evaluated: none is proposed again."""
+    history: tuple = ()
+    """The finished iterations' records (the llm optimiser shows the latest to the model)."""
+    check: Callable[[Program], str | None] | None = None
+    """Why a candidate fails a short rollout (None if it passes), for optimisers that repair."""
 
 
 class Optimizer(Protocol):
@@ -40,11 +54,8 @@ class Optimizer(Protocol):
 
     name: str
 
-    def propose(self, program: str, trace_text: str, feedback: Feedback,
-                rng: np.random.Generator, elites: Sequence[str] = (),
-                stalled: int = 0, known=frozenset()) -> list[Candidate]:
-        """Candidates derived from ``program`` (and the ``elites``, best first); ``known``
-        holds the :func:`program_key` of programs already evaluated."""
+    def propose(self, request: AtariRequest, rng: np.random.Generator) -> list[Program]:
+        """Candidates derived from ``request.parent`` (and the elites)."""
 
 
 @dataclass(frozen=True)
@@ -52,14 +63,15 @@ class OfflineOptimizer:
     """Genetic programming: mutation of the program, sometimes after crossover with an elite.
 
     Each candidate draws its own mutation strength from ``strengths`` (fine tuning and large
-    jumps in the same proposal); the longer the search has ``stalled``, the larger the steps and
-    the more mutations are stacked on a candidate (adaptive mutation strength) and may use the game's primitives (``policies.atari.PRIMITIVES``,
-    e.g. ball extrapolation with wall bounces). It ignores the trace text and the feedback:
-    selection by score does its learning.
+    jumps in the same proposal); the longer the search has stalled, the larger the steps and
+    the more mutations are stacked on a candidate (adaptive mutation strength). Mutations may
+    use the game's primitives (``Game.primitives``, e.g. ball extrapolation with wall bounces)
+    and macros (``Game.macros``). It ignores the trace text and the feedback: selection by
+    score does its learning.
     """
 
     game: str
-    """The game (sets the object names of new primitives)."""
+    """The game (its objects, primitives and macros)."""
     candidates: int = 8
     """Candidates per proposal."""
     crossover_rate: float = 0.25
@@ -74,20 +86,19 @@ class OfflineOptimizer:
     """Growth of the strength and of the stacking rate per stalled iteration."""
     macro_rate: float = 0.15
     """Probability that a candidate starts with a macro mutation (a whole trainable function
-    rebuilt from the typed primitives, :data:`policies.atari.MACROS`)."""
+    rebuilt from the typed primitives)."""
     restart_after: int = 2
     """Stalled iterations after which half the candidates descend from another elite."""
 
-    def propose(self, program, trace_text, feedback, rng, elites=(),
-                stalled=0, known=frozenset()) -> list[Candidate]:
-        """Up to ``candidates`` distinct offspring of ``program`` (or, when stalled, of the
-        other elites), none of them in ``known`` (keys of programs already evaluated)."""
+    def propose(self, request: AtariRequest, rng: np.random.Generator) -> list[Program]:
+        """Up to ``candidates`` distinct offspring of the parent (or, when stalled, of the
+        other elites), none of them already known."""
+        program, stalled = request.parent.source, request.stalled
         boost = 1.0 + self.stall_growth * stalled
         stacking = min(0.75, self.extra_mutation_rate * boost)
-        seen, out = {program_key(program)} | set(known), []
-        others = [e for e in elites if e != program]
-        objects, primitives = game_objects(self.game), game_primitives(self.game)
-        macros = game_macros(self.game)
+        seen, out = {request.parent.sha256} | set(request.known), []
+        others = [e.source for e in request.elites if e.source != program]
+        spec = get_game(self.game)
         for _ in range(self.candidates * 6):
             if len(out) == self.candidates:
                 break
@@ -98,9 +109,9 @@ class OfflineOptimizer:
             source = parent
             strength = float(self.strengths[int(rng.integers(len(self.strengths)))]) * boost
             macro = False
-            if macros and rng.random() < self.macro_rate:
+            if spec.macros and rng.random() < self.macro_rate:
                 try:
-                    source, note = apply_macro(source, rng, macros)
+                    source, note = apply_macro(source, rng, spec.macros)
                     notes.append(note)
                     macro = True
                 except ValueError:
@@ -112,13 +123,15 @@ class OfflineOptimizer:
                 except ValueError as exc:  # no compatible function pair: mutate alone
                     notes.append(f"crossover refused: {exc}")
             while not (macro and rng.random() < 0.5):  # a macro may stand alone
-                source, note = PolicyMutator(objects, primitives, strength).mutate(source, rng)
+                source, note = PolicyMutator(spec.objects, spec.primitives,
+                                             strength).mutate(source, rng)
                 notes.append(note)
                 if rng.random() >= stacking:
                     break
-            if program_key(source) not in seen:
-                seen.add(program_key(source))
-                out.append(Candidate(source, "; ".join(notes)))
+            if source_sha256(source) not in seen:
+                seen.add(source_sha256(source))
+                out.append(Program("policy", DOMAIN, source, source_sha256(parent),
+                                   Origin("offline", None, request.iteration, "; ".join(notes))))
         return out
 
 
@@ -132,13 +145,14 @@ def make_optimizer(name: str, game: str, candidates: int, **options) -> Optimize
     Args:
         name: "offline" or "llm".
         game: the game being optimised.
-        candidates: candidates per proposal.
-        **options: the llm optimiser's ``client`` (required), ``check`` and ``repair_rounds``.
+        candidates: candidates per proposal (the offline optimiser's; the llm optimiser
+            answers ``request.k``).
+        **options: the llm optimiser's ``client`` (required) and ``repair_rounds``.
     """
     if name == "offline":
         return OfflineOptimizer(game=game, candidates=candidates)
     if name == "llm":
-        from coevolve.atari.llm_optimizer import LLMOptimizer  # it imports Candidate
+        from coevolve.atari.llm_optimizer import LLMOptimizer
 
-        return LLMOptimizer(game, candidates, **options)
+        return LLMOptimizer(game, **options)
     raise UserInputError(f"unknown designer {name!r}; choose one of {', '.join(DESIGNERS)}")

@@ -1,45 +1,65 @@
 """The best policy written as a standalone script that needs only ``ocatari`` to run.
 
-The file is the policy program followed by a ``__main__`` block holding the observation builder
-of its game (the very functions of :mod:`envs.atari.games`, copied by source) and an episode loop
-that prints the score.
+The file is the policy program followed by a ``__main__`` block holding the harness's own
+episode loop (:func:`envs.atari.runner.play`) and what it calls -- the game's observation
+builder, the environment constructor, their helpers and constants -- copied by source, so the
+script plays exactly as the harness does, and prints the score.
 """
 from __future__ import annotations
 
 import ast
 import inspect
 import textwrap
+import types
 
-from envs.atari import games
-
-_FIRE = """\
-_, reward, _, _, info = env.step(1)  # FIRE launches the ball
-score, steps = score + reward, steps + 1
-"""
+from envs.atari import get_game
+from envs.atari.runner import open_env, play
 
 _MAIN = """\
-import random
-
-import ale_py
-import gymnasium
-import numpy
-from ocatari.core import OCAtari
-{helpers}
 gymnasium.register_envs(ale_py)
 random.seed(0)  # as the harness seeds an episode with seed 0
 numpy.random.seed(0)
-env = OCAtari({env_id!r}, mode="ram", hud=False, render_mode=None, create_buffer_stacks=[],
-              frameskip=4, repeat_action_probability={sticky!r}, full_action_space=False,
-              max_num_frames_per_episode=108000)
-_, info = env.reset(seed=0)
-lives, score, steps, done, obs = info.get("lives", 0), 0.0, 0, False, {{}}
-{fire_start}while not done and steps < {max_steps}:
-    obs = settle_motion({observe}(env.objects, info), obs)
-    _, reward, truncated, terminated, info = env.step(int(act(obs)))  # OCAtari's flag order
-    score, steps, done = score + reward, steps + 1, terminated or truncated
-{fire_life}    lives = info.get("lives", lives)
-print(f"score {{score:g}} in {{steps}} steps")
+result = play(open_env({env_id!r}, {sticky!r}), act, {observe}, {n_actions}, {fire},
+              seed=0, max_steps={max_steps})
+print(f"score {{result['score']:g}} in {{result['steps']}} steps")
 """
+
+
+def _names(code: types.CodeType) -> set[str]:
+    """Global names a function's code (its nested code included) refers to."""
+    names = set(code.co_names)
+    for constant in code.co_consts:
+        if isinstance(constant, types.CodeType):
+            names |= _names(constant)
+    return names
+
+
+def harness(*roots) -> str:
+    """The source of ``roots`` and of every function, class, constant and module of ours they
+    use (their dependency closure), imports and constants first."""
+    imports, constants, definitions, seen = {}, {}, [], set()
+    todo = list(roots)
+    while todo:
+        item = todo.pop(0)
+        if item.__name__ in seen:
+            continue
+        seen.add(item.__name__)
+        definitions.append(textwrap.dedent(inspect.getsource(item)))
+        space = vars(inspect.getmodule(item))
+        code = item.__code__ if inspect.isfunction(item) else None
+        names = _names(code) if code else set()
+        for name in sorted(names):
+            value = space.get(name)
+            if isinstance(value, types.ModuleType):
+                imports[name] = (f"import {value.__name__}" if value.__name__ == name
+                                 else f"import {value.__name__} as {name}")
+            elif inspect.isfunction(value) or inspect.isclass(value):
+                if value.__module__.startswith("envs."):
+                    todo.append(value)
+            elif isinstance(value, (int, float, str, tuple)) and name.isupper():
+                constants[name] = f"{name} = {value!r}"
+    return "\n".join([*sorted(set(imports.values())), *constants.values(), "", "",
+                      "\n\n".join(definitions)])
 
 
 def _without_main(source: str) -> str:
@@ -54,16 +74,11 @@ def _without_main(source: str) -> str:
 def standalone_source(source: str, game: str, max_steps: int = 27000,
                       sticky: float = 0.25) -> str:
     """The policy ``source`` with a ``__main__`` block that plays one episode of ``game``."""
-    spec = games.get_game(game)
-    helpers = [games.object_dict, games.present, games.settle_motion, spec.observe]
-    text = "\n".join(inspect.getsource(f) for f in helpers)
-    if spec.observe is games.observe_breakout:
-        text = f"BREAKOUT_ROWS = {games.BREAKOUT_ROWS!r}\n" + text
-    fire_start = _FIRE if spec.fire_on_life_start else ""
-    fire_life = ('    if not done and info.get("lives", lives) < lives:\n'
-                 + textwrap.indent(_FIRE, "        ")) if spec.fire_on_life_start else ""
-    main = _MAIN.format(helpers=text, env_id=spec.env_id, fire_start=fire_start,
-                        fire_life=fire_life, max_steps=max_steps, observe=spec.observe.__name__,
-                        sticky=float(sticky))
+    spec = get_game(game)
+    main = ("import random\n\nimport ale_py\nimport gymnasium\nimport numpy\n"
+            + harness(play, open_env, spec.observe) + "\n\n"
+            + _MAIN.format(env_id=spec.env_id, sticky=float(sticky),
+                           observe=spec.observe.__name__, n_actions=spec.n_actions,
+                           fire=spec.fire_on_life_start, max_steps=int(max_steps)))
     return (_without_main(source) + '\n\n\nif __name__ == "__main__":\n'
             + textwrap.indent(main, "    "))

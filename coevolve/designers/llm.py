@@ -36,6 +36,10 @@ class LLMDesigner:
     """Asks a chat model for candidate programs; see the module docstring."""
 
     name = "llm"
+    system_prompt = "system.md"
+    """The system message of every conversation (a prompt file)."""
+    repair_prompt = "repair.md"
+    """The follow-up quoting why a candidate was rejected (a prompt file with ``$reason``)."""
 
     def __init__(self, domain, client: ChatClient, repair_rounds: int = 2):
         if repair_rounds < 0:
@@ -139,9 +143,9 @@ class LLMDesigner:
                 reason = "the program is identical to the current one; change it as asked"
             return program, reason or (check(program) if check is not None else None)
 
-        talk = converse(self.client, prompts.render("system.md"), text, slot=slot,
+        talk = converse(self.client, prompts.render(self.system_prompt), text, slot=slot,
                         rounds=self.repair_rounds, attempt=attempt,
-                        repair=lambda reason: prompts.render("repair.md", reason=reason))
+                        repair=lambda reason: prompts.render(self.repair_prompt, reason=reason))
         reasons = list(talk.reasons)
         if talk.accepted:
             return self._settle(talk.value, slot, accepted_note(reasons, talk.value), reasons)

@@ -2,7 +2,7 @@
 
 The Atari mode writes ``summary.json``, ``curve.png`` and ``best_policy.py`` itself; the report
 copies the curve and the policy beside the page and shows the per-iteration history of
-``state.json``.
+``iterations.jsonl`` (of ``state.json`` for a run of an earlier version).
 """
 from __future__ import annotations
 
@@ -24,14 +24,15 @@ def atari_sections(data: RunData, folder: str, executor=None):
     config = data.config
     summary = data.summary or {}
     game = config.get("game", "?")
-    sections, notes = [_summary(summary, data.state, config)], []
+    last = data.iterations[-1] if data.iterations else data.state
+    sections, notes = [_summary(summary, last, config)], []
     if os.path.exists(os.path.join(data.root, CURVE)):
         shutil.copyfile(os.path.join(data.root, CURVE), os.path.join(folder, "atari_curve.png"))
         sections.append(Section("atari-curve", "Learning curve", image(
             "atari_curve.png", f"{game}: score per iteration")))
     else:
         notes.append(f"learning curve (no {CURVE} in the run directory yet)")
-    history = (data.state or {}).get("history", [])
+    history = list(data.iterations) or (data.state or {}).get("history", [])
     if history:
         rows = [[h.get("iteration"), number(h.get("candidate_mean"), 2),
                  number(h.get("best_mean"), 2), number(h.get("best_std"), 2), h.get("stage", "-"),
@@ -55,7 +56,7 @@ def atari_sections(data: RunData, folder: str, executor=None):
 
 
 def _summary(summary: dict, state: dict | None, config: dict) -> Section:
-    state = state or {}
+    state = state or {}  # the last iteration's record, or an earlier version's checkpoint
     best_mean = summary.get("best_mean", state.get("best_mean"))
     best_std = summary.get("best_std", state.get("best_std"))
     rows = [["best mean score", f"{number(best_mean, 2)} ± {number(best_std, 2)}"],
@@ -72,5 +73,9 @@ def _best_source(data: RunData) -> str | None:
     path = os.path.join(data.root, BEST_POLICY)
     if os.path.exists(path):
         with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    if data.iterations:
+        with open(os.path.join(data.root, data.iterations[-1]["best"]["file"]),
+                  encoding="utf-8") as handle:
             return handle.read()
     return (data.state or {}).get("best_source")

@@ -2,8 +2,9 @@
 
 Two kinds of run directory are recognised: a co-evolution run (``config.json`` with a
 ``domain``, ``iterations.jsonl``, ``payoff.csv``; optionally ``heldout.json`` and ``llm.jsonl``)
-and an Atari run (``config.json`` with a ``game``, or a ``state.json`` checkpoint; optionally
-``summary.json``). Anything else is a :class:`~coevolve.errors.UserInputError`.
+and an Atari run (``config.json`` with a ``game`` and ``iterations.jsonl``, or an earlier
+version's ``state.json`` checkpoint; optionally ``summary.json``). Anything else is a
+:class:`~coevolve.errors.UserInputError`.
 """
 from __future__ import annotations
 
@@ -31,7 +32,8 @@ class RunData:
     config: dict
     """The run's config.json."""
     iterations: tuple = ()
-    """Co-evolution: the iterations.jsonl records (:class:`IterationRecord`), in order."""
+    """The iterations.jsonl records, in order: :class:`IterationRecord` values of a
+    co-evolution run, plain dicts of an Atari run."""
     payoffs: PayoffMatrix | None = None
     """Co-evolution: the payoff matrix of payoff.csv."""
     heldout: dict | None = None
@@ -39,7 +41,7 @@ class RunData:
     llm: tuple = ()
     """The llm.jsonl lines when present."""
     state: dict | None = None
-    """Atari: the state.json checkpoint when present."""
+    """Atari: an earlier version's state.json checkpoint when present."""
     summary: dict | None = None
     """Atari: the JSON summary when present."""
 
@@ -95,11 +97,13 @@ def _check_archive(store: RunStore, iterations, payoffs: PayoffMatrix) -> None:
 
 
 def _load_atari(root: str, config: dict) -> RunData:
+    iterations = tuple(_optional_jsonl(os.path.join(root, "iterations.jsonl")))
     state = _optional_json(os.path.join(root, "state.json"))
     summary = _optional_json(os.path.join(root, ATARI_SUMMARY))
-    if state is None and summary is None:
-        raise UserInputError(f"{root} is an Atari run without state.json or a summary yet")
-    return RunData(root, "atari", config, state=state, summary=summary)
+    if not iterations and state is None and summary is None:
+        raise UserInputError(f"{root} is an Atari run without a finished iteration or a "
+                             f"summary yet")
+    return RunData(root, "atari", config, iterations, state=state, summary=summary)
 
 
 def _optional_json(path: str):

@@ -1,12 +1,15 @@
-"""The Atari domain: fixed games (Pong, Breakout, Space Invaders) through OCAtari in RAM mode.
+"""The Atari domain: fixed games through OCAtari in RAM mode (:mod:`envs.atari.games`).
 
-Only the policy is a program here: it defines ``act(obs) -> int`` over the observation dict that
-:mod:`envs.atari.games` builds from OCAtari's objects. There are no environment programs, so the
-protocol's environment parts (``check_env``, ``render``, ``heldout_suite``) do not apply.
+Only the policy is a program here: it defines ``act(obs) -> int`` over the observation dict its
+game builds from OCAtari's objects. The environment side of a pair is the evaluation protocol
+(:class:`envs.atari.protocol.Protocol`), so the protocol's level parts (``check_env``,
+``render``, ``heldout_suite``) do not apply.
 """
 from __future__ import annotations
 
-from envs.atari.games import GAMES, Game, get_game
+from envs.atari.game import Game
+from envs.atari.games import GAMES, get_game
+from envs.atari.protocol import Protocol
 from envs.atari.runner import make_env, run_episode
 
 NAME = "atari"
@@ -15,8 +18,8 @@ POLICY_REQUIRED: tuple[str, ...] = ("act",)
 ALLOWED_IMPORTS = frozenset({"ocatari", "gymnasium", "ale_py"})
 """Beyond the safe standard library and numpy; used only by a policy's ``__main__`` block."""
 DEFAULT_MAX_SECONDS = 600.0
-SEED_ENV = ""
-DOC_ENV = "Atari games are fixed simulators; there are no environment programs."
+SEED_ENV = Protocol("Pong").source()
+DOC_ENV = "Atari games are fixed simulators; the environment is the evaluation protocol."
 
 CONTRACT = """\
 An Atari policy program defines `act(obs) -> int`: it receives the observation dict of the
@@ -33,5 +36,5 @@ def policy_doc(game: str) -> str:
 DOC_POLICY = CONTRACT + "\n\n" + "\n\n".join(game.doc for game in GAMES.values())
 
 __all__ = ["NAME", "ENV_REQUIRED", "POLICY_REQUIRED", "ALLOWED_IMPORTS", "DEFAULT_MAX_SECONDS",
-           "SEED_ENV", "DOC_ENV", "DOC_POLICY", "CONTRACT", "GAMES", "Game", "get_game",
-           "policy_doc", "make_env", "run_episode"]
+           "SEED_ENV", "DOC_ENV", "DOC_POLICY", "CONTRACT", "GAMES", "Game", "Protocol",
+           "get_game", "policy_doc", "make_env", "run_episode"]

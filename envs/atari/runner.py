@@ -1,61 +1,49 @@
 """The Atari episode runner: one OCAtari environment per worker process, reused across episodes.
 
-OCAtari's ``step`` returns ``obs, reward, truncated, terminated, info`` -- the two flags in the
-opposite order to gymnasium -- and its ``create_buffer_stacks`` argument is a shared mutable
-default, so every environment is built with a fresh empty list.
+:func:`play` is the episode loop, written once: :func:`run_episode` calls it in the sandbox and
+:mod:`coevolve.atari.standalone` copies it, by source, into the standalone best policy. OCAtari's
+``step`` returns ``obs, reward, truncated, terminated, info`` -- the two flags in the opposite
+order to gymnasium -- and its ``create_buffer_stacks`` argument is a shared mutable default, so
+every environment is built with a fresh empty list.
 """
 from __future__ import annotations
 
-import random
 import time
 
 import numpy as np
 
 from envs.api import EpisodeResult, ProgramError
-from envs.atari.games import get_game, settle_motion
+from envs.atari.game import settle_motion
+from envs.atari.games import get_game
+from envs.atari.protocol import FRAMESKIP, MAX_FRAMES, Protocol
+from envs.atari.trace import instrument
 
 FIRE = 1
 """The FIRE action in the minimal action set of the games the harness presses it for."""
-
-STICKY = 0.25
-"""The ALE's standard repeat-action probability (Machado et al., 2018; ALE v5)."""
-MAX_FRAMES = 108_000
-"""Emulator frames after which an episode is truncated (ALE v5): 27,000 agent steps."""
-FRAMESKIP = 4
-"""Emulator frames per agent step."""
-MAX_STEPS = MAX_FRAMES // FRAMESKIP
-"""Agent steps of a standard-protocol episode."""
-
-
-def protocol(sticky: float, max_steps: int) -> dict:
-    """The evaluation protocol of a run, as recorded in its summary."""
-    return {"sticky_actions": float(sticky), "frameskip": FRAMESKIP, "full_action_space": False,
-            "max_agent_steps": int(max_steps), "max_frames": MAX_FRAMES,
-            "standard": float(sticky) == STICKY and int(max_steps) >= MAX_STEPS,
-            "reference": "Machado et al. 2018 / ALE v5: sticky actions 0.25, minimal action "
-                         "set, frameskip 4, episodes up to 108,000 frames"}
 
 _ENVS: dict = {}
 """Environments of this process by (game, sticky): construction takes about a second."""
 
 
-def make_env(game: str, sticky: float = 0.0):
-    """The process's OCAtari environment for ``game``, built once.
+def open_env(env_id: str, sticky: float):
+    """A new OCAtari environment: RAM mode, frameskip 4, the minimal action set and at most
+    108,000 frames per episode, as the ALE's v5 environments define; ``sticky`` is the
+    repeat-action probability."""
+    import ale_py
+    import gymnasium
+    from ocatari.core import OCAtari
 
-    RAM mode, frameskip 4, the minimal action set and at most 108,000 frames per episode, as the
-    ALE's v5 environments define; ``sticky`` is the repeat-action probability.
-    """
+    gymnasium.register_envs(ale_py)
+    return OCAtari(env_id, mode="ram", hud=False, render_mode=None, create_buffer_stacks=[],
+                   frameskip=FRAMESKIP, repeat_action_probability=float(sticky), obs_type="ram",
+                   full_action_space=False, max_num_frames_per_episode=MAX_FRAMES)
+
+
+def make_env(game: str, sticky: float = 0.0):
+    """The process's OCAtari environment for ``game``, built once."""
     key = (game, float(sticky))
     if key not in _ENVS:
-        import ale_py
-        import gymnasium
-        from ocatari.core import OCAtari
-
-        gymnasium.register_envs(ale_py)
-        _ENVS[key] = OCAtari(get_game(game).env_id, mode="ram", hud=False, render_mode=None,
-                             create_buffer_stacks=[], frameskip=FRAMESKIP,
-                             repeat_action_probability=float(sticky), obs_type="ram",
-                             full_action_space=False, max_num_frames_per_episode=MAX_FRAMES)
+        _ENVS[key] = open_env(get_game(game).env_id, sticky)
     return _ENVS[key]
 
 
@@ -75,44 +63,26 @@ def check_action(action, n_actions: int) -> int:
     return int(action)
 
 
-def run_episode(env_module, policy_module, *, seed: int, game: str, max_steps: int = 4000,
-                trace: bool = False, sticky: float = 0.0,
-                stop_score: float | None = None) -> EpisodeResult:
-    """Play one episode of ``game`` with ``policy_module.act``.
-
-    Args:
-        env_module: unused (Atari games are fixed); accepted for the domain protocol.
-        policy_module: the executed policy program; must define ``act(obs) -> int``.
-        seed: seeds the emulator, and ``random`` and ``numpy.random`` for the program.
-        game: "Pong", "Breakout", "SpaceInvaders" or another OCAtari game (generic).
-        max_steps: agent steps (each 4 frames) before the episode is cut.
-        trace: if True, ``EpisodeResult.trace`` lists ``(step, action, reward)`` for every step
-            with a non-zero reward, and the final ``lives``.
-        sticky: probability that the emulator repeats the previous action (the standard
-            protocol's 0.25, or 0.0 for the paper's deterministic setting).
-        stop_score: end the episode early once the score reaches this value.
+def play(env, act, observe, n_actions: int, fire_on_life_start: bool, *, seed: int,
+         max_steps: int, stop_score: float | None = None) -> dict:
+    """Play one episode on ``env`` with ``act``; the program's exception ends it, as its result.
 
     Returns:
-        ``EpisodeResult`` with ``ret`` the game score, ``steps`` the environment steps used
-        (automatic FIRE presses included) and ``success`` always False (not meaningful here).
+        ``score``, ``steps`` (automatic FIRE presses included), ``policy_seconds``, ``error``
+        (None, or the program's exception as text), ``rewards`` (``(step, action, reward)`` of
+        every rewarded step) and ``lives`` at the end.
     """
-    spec = get_game(game)
-    env = make_env(game, sticky)
-    random.seed(seed)
-    np.random.seed(seed % 2**32)
     _, info = env.reset(seed=seed)
-    score, steps, policy_seconds, events = 0.0, 0, 0.0, []
-    done = False
-    lives = info.get("lives", 0)
-    if spec.fire_on_life_start:
+    score, steps, policy_seconds, rewards, error, obs = 0.0, 0, 0.0, [], None, {}
+    done, lives = False, info.get("lives", 0)
+    if fire_on_life_start:
         reward, terminated, truncated, info = step(env, FIRE)
         score, steps, done = score + reward, steps + 1, terminated or truncated
-    error, obs = None, {}
     while not done and steps < max_steps:
-        obs = settle_motion(spec.observe(env.objects, info), obs)
+        obs = settle_motion(observe(env.objects, info), obs)
         start = time.perf_counter()
         try:
-            action = check_action(policy_module.act(obs), spec.n_actions)
+            action = check_action(act(obs), n_actions)
         except Exception as exc:  # the program's own failure is the result, not a crash
             error = f"{type(exc).__name__}: {exc}"
             break
@@ -120,14 +90,42 @@ def run_episode(env_module, policy_module, *, seed: int, game: str, max_steps: i
             policy_seconds += time.perf_counter() - start
         reward, terminated, truncated, info = step(env, action)
         score, steps, done = score + reward, steps + 1, terminated or truncated
-        if trace and reward:
-            events.append((steps, action, reward))
+        if reward:
+            rewards.append((steps, action, reward))
         if stop_score is not None and score >= stop_score:
             break
-        if spec.fire_on_life_start and not done and info.get("lives", lives) < lives:
+        if fire_on_life_start and not done and info.get("lives", lives) < lives:
             reward, terminated, truncated, info = step(env, FIRE)
             score, steps, done = score + reward, steps + 1, terminated or truncated
         lives = info.get("lives", lives)
-    return EpisodeResult(success=False, ret=score, steps=steps, policy_seconds=policy_seconds,
-                         error=error,
-                         trace={"rewards": events, "lives": int(lives)} if trace else None)
+    return {"score": score, "steps": steps, "policy_seconds": policy_seconds, "error": error,
+            "rewards": rewards, "lives": int(lives)}
+
+
+def run_episode(env_module, policy_module, *, seed: int, trace: bool = False) -> EpisodeResult:
+    """Play one episode of ``policy_module.act`` under the protocol ``env_module`` defines.
+
+    Args:
+        env_module: the executed protocol program (:class:`envs.atari.protocol.Protocol`
+            ``.source()``), or a Protocol itself.
+        policy_module: the executed policy program; must define ``act(obs) -> int``.
+        seed: seeds the emulator (the job runner seeds ``random`` and ``numpy.random``).
+        trace: if True, ``EpisodeResult.trace`` holds the rewarded steps (``rewards``), the
+            final ``lives``, and every trainable call (``calls``; ``dropped`` beyond the cap).
+
+    Returns:
+        ``EpisodeResult`` with ``ret`` the game score and ``success`` always False (not
+        meaningful here).
+    """
+    protocol = Protocol.of(env_module)
+    game = get_game(protocol.game)
+    calls = instrument(policy_module) if trace else None
+    out = play(make_env(game.name, protocol.sticky), policy_module.act, game.observe,
+               game.n_actions, game.fire_on_life_start, seed=seed,
+               max_steps=protocol.max_steps, stop_score=protocol.stop_score)
+    record = None
+    if trace:
+        record = {"rewards": out["rewards"], "lives": out["lives"], "calls": calls["calls"],
+                  "dropped": calls["dropped"]}
+    return EpisodeResult(success=False, ret=out["score"], steps=out["steps"],
+                         policy_seconds=out["policy_seconds"], error=out["error"], trace=record)

@@ -27,7 +27,8 @@ def test_texts_differ_by_stage_and_unknown_game_is_rejected():
 
 
 def test_generic_games_use_human_normalised_thresholds():
-    from coevolve.atari.feedback import human_normalised, stages, worst_score
+    from coevolve.atari.feedback import human_normalised, stages
+    from envs.atari import get_game
 
     s = stages("Freeway")  # random 0.0, human 29.6
     assert (s.positive, s.good, s.stop) == (0.0, 14.8, 29.6)
@@ -36,6 +37,6 @@ def test_generic_games_use_human_normalised_thresholds():
     assert staged_feedback("Freeway", 10.0).stage == 2 and "Human-normalised: 0.34" in \
         staged_feedback("Freeway", 10.0).text
     assert staged_feedback("Freeway", 30.0).done
-    assert worst_score("Boxing") == min(0.0, 0.1 - 12.0) and worst_score("Pong") == -21.0
+    assert get_game("Boxing").worst == min(0.0, 0.1 - 12.0) and get_game("Pong").worst == -21.0
     with pytest.raises(ValueError, match="no random and human reference scores"):
         stages("Adventure")

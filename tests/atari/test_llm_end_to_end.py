@@ -52,13 +52,14 @@ def test_llm_run_repairs_improves_pong_and_replays_offline(chat_server, tmp_path
     summary = json.loads((recorded / "summary.json").read_text())
     starter, improved = (row["best_mean"] for row in summary["curve"])
     assert improved > starter
-    state = json.loads((recorded / "state.json").read_text())
-    [note] = state["history"][1]["notes"]
-    assert note.startswith("llm rewrote select_action (repaired after 1 round: syntax error at "
-                           "line 1")
-    assert state["history"][1]["llm"]["requests"] == 2 == len(chat_server.requests)
+    records = [json.loads(line)
+               for line in (recorded / "iterations.jsonl").read_text().splitlines()]
+    [note] = records[1]["notes"]
+    assert note.startswith("repaired after 1 round (first problem: syntax error at line 1")
+    assert note.endswith("; llm rewrote select_action")
+    assert records[1]["llm"]["requests"] == 2 == len(chat_server.requests)
     prompt = chat_server.requests[0]["messages"][1]["content"]
-    assert "Pong rollout, seed" in prompt and "select_action(" in prompt
+    assert "Pong rollout (trace 1)" in prompt and "select_action(" in prompt
     assert "secret-key" not in (recorded / "llm.jsonl").read_text()
     assert "secret-key" not in (recorded / "config.json").read_text()
 

@@ -1,15 +1,17 @@
-"""The llm optimiser: splicing answers into programs, repair conversations, transcript notes."""
+"""The llm optimiser: splicing answers into programs, concurrent repair conversations, notes."""
 import ast
 import json
 
 import numpy as np
 import pytest
 
+from coevolve.atari.evaluation import DOMAIN
 from coevolve.atari.feedback import staged_feedback
 from coevolve.atari.llm_optimizer import LLMOptimizer, splice_trainable
-from coevolve.atari.optimizers import make_optimizer
+from coevolve.atari.optimizers import AtariRequest, make_optimizer
 from coevolve.errors import UserInputError
 from coevolve.llm import ChatClient, Reply
+from coevolve.program import Program
 from policies.atari import template_source
 
 PONG = template_source("Pong")
@@ -60,16 +62,17 @@ class Scripted:
         return Reply(self.answers.pop(0))
 
 
-def optimizer(answers, tmp_path, check=None, rounds=2):
+def optimizer(answers, tmp_path, rounds=2):
     backend = Scripted(answers)
     client = ChatClient(backend, "test-model")
     client.attach_transcript(str(tmp_path / "llm.jsonl"))
-    return LLMOptimizer("Pong", 1, client, check, rounds), backend
+    return LLMOptimizer("Pong", client, rounds), backend
 
 
-def propose(opt):
-    return opt.propose(PONG, "Pong rollout ...", staged_feedback("Pong", -20.0, 0.5),
-                       np.random.default_rng(0))
+def propose(opt, check=None, k=1):
+    request = AtariRequest(Program("policy", DOMAIN, PONG), 1, k, "Pong rollout ...",
+                           staged_feedback("Pong", -20.0, 0.5), check=check)
+    return opt.propose(request, np.random.default_rng(0))
 
 
 def fenced(code):
@@ -79,13 +82,14 @@ def fenced(code):
 def test_prompt_holds_game_facts_program_trace_and_feedback(tmp_path):
     opt, backend = optimizer([fenced(BETTER)], tmp_path)
     [candidate] = propose(opt)
-    assert candidate.note == "llm rewrote select_action"
+    assert candidate.origin.note == "first answer accepted; llm rewrote select_action"
+    assert candidate.parent == Program("policy", DOMAIN, PONG).sha256
     (slot, messages), = backend.seen
     prompt = messages[1]["content"]
     for part in ("`predict_ball_trajectory`, `select_action`", "RIGHT paddle", "def act(obs)",
                  "Pong rollout ...", "The policy scored -20.0 +- 0.5", "The policy is failing"):
         assert part in prompt
-    assert slot == "step0001/0/r0" and opt.usage()["requests"] == 1
+    assert slot == "iter0001/policy/0/r0" and opt.usage()["requests"] == 1
 
 
 def test_syntax_validation_and_runtime_errors_are_sent_back_for_repair(tmp_path):
@@ -95,13 +99,14 @@ def test_syntax_validation_and_runtime_errors_are_sent_back_for_repair(tmp_path)
                fenced(crashing), fenced(BETTER)]
     checked = []
 
-    def check(source):
-        checked.append(source)
-        return "ZeroDivisionError: division by zero" if "1 / 0" in source else None
+    def check(program):
+        checked.append(program)
+        return "ZeroDivisionError: division by zero" if "1 / 0" in program.source else None
 
-    opt, backend = optimizer(answers, tmp_path, check, rounds=3)
-    [candidate] = propose(opt)
-    assert "select_action" in candidate.note and "repaired after 3 rounds" in candidate.note
+    opt, backend = optimizer(answers, tmp_path, rounds=3)
+    [candidate] = propose(opt, check)
+    note = candidate.origin.note
+    assert "select_action" in note and "repaired after 3 rounds" in note
     repairs = [messages[-1]["content"] for _, messages in backend.seen[1:]]
     assert "syntax error at line 1" in repairs[0]
     assert "import of `os` is not allowed" in repairs[1]
@@ -111,11 +116,21 @@ def test_syntax_validation_and_runtime_errors_are_sent_back_for_repair(tmp_path)
     assert [f["type"] for f in fates].count("candidate") == 1
 
 
-def test_a_candidate_still_failing_after_its_repairs_is_dropped(tmp_path):
+def test_a_candidate_still_failing_after_its_repairs_comes_back_rejected(tmp_path):
     opt, backend = optimizer(["no code here, sorry", fenced(PONG), "```python\n```"], tmp_path)
-    assert propose(opt) == [] and len(backend.seen) == 3
+    [candidate] = propose(opt)
+    assert candidate.origin.note.startswith("rejected after 2 failed repairs") and \
+        len(backend.seen) == 3
     last = json.loads((tmp_path / "llm.jsonl").read_text().splitlines()[-1])
-    assert last["fate"] == "rejected" and "identical" in last["reasons"][1]
+    assert last["fate"].startswith("rejected") and "identical" in last["reasons"][1]
+
+
+def test_candidates_are_requested_concurrently_in_their_own_slots(tmp_path):
+    opt, backend = optimizer([fenced(BETTER), fenced(BETTER.replace("+ 7", "+ 8"))], tmp_path)
+    candidates = propose(opt, k=2)
+    assert len({c.sha256 for c in candidates}) == 2
+    assert sorted(slot for slot, _ in backend.seen) == ["iter0001/policy/0/r0",
+                                                        "iter0001/policy/1/r0"]
 
 
 def test_exhausted_budget_stops_before_any_request(tmp_path):

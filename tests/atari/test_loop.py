@@ -1,5 +1,6 @@
-"""The optimisation loop: it improves Pong on short horizons, checkpoints and resumes exactly."""
+"""The optimisation loop: it improves Pong on short horizons, records and resumes exactly."""
 import ast
+import hashlib
 import json
 import re
 import subprocess
@@ -8,19 +9,41 @@ from dataclasses import replace
 
 import pytest
 
-from coevolve.atari.checkpoint import load_state
-from coevolve.atari.loop import AtariConfig, AtariRun, eval_seeds, screen_seeds, unseen_seeds
-from coevolve.atari.optimizers import Candidate, program_key
+from coevolve.atari.evaluation import DOMAIN
+from coevolve.atari.loop import AtariConfig, AtariRun
+from coevolve.atari.state import load_state
+from coevolve.program import Origin, Program
+from coevolve.store import RunStore
 from policies.atari import template_source
 
 SMALL = AtariConfig(game="Pong", iterations=3, episodes=2, max_steps=500, candidates=4,
                     screen_episodes=1, screen_steps=500, horizon=60, seed=1, test_episodes=2)
 
 
-def run(config, out, pool):
+class Interrupted(Exception):
+    """The run was stopped from outside."""
+
+
+class CountingPool:
+    """The real pool, remembering every job it played; it can stop the run at its n-th call."""
+
+    def __init__(self, pool, stop_at=None):
+        self.pool, self.stop_at, self.calls, self.jobs = pool, stop_at, 0, []
+
+    def run(self, jobs, progress=None):
+        self.calls += 1
+        if self.calls == self.stop_at:
+            raise Interrupted
+        digest = lambda text: hashlib.sha256((text or "").encode()).hexdigest()  # noqa: E731
+        self.jobs += [(job.function, digest(job.env_source), digest(job.policy_source),
+                       json.dumps(job.kwargs, sort_keys=True)) for job in jobs]
+        return self.pool.run(jobs, progress)
+
+
+def run(config, out, pool, optimizer=None):
     lines = []
-    state = AtariRun(config, out, pool, log=lines.append).run()
-    return state, lines
+    runner = AtariRun(config, out, pool, log=lines.append, optimizer=optimizer)
+    return runner.run(), lines
 
 
 @pytest.fixture(scope="module")
@@ -40,28 +63,40 @@ def test_offline_optimiser_improves_short_horizon_pong(small_run):
     assert steps == sorted(steps) and steps[0] > 0
 
 
-def test_run_directory_holds_checkpoint_policy_curve_summary(small_run):
+def test_run_directory_holds_records_programs_policy_curve_summary(small_run):
     out, state, _ = small_run
     summary = json.loads((out / "summary.json").read_text())
     assert summary["best_mean"] == state.best_mean and len(summary["curve"]) == 4
     assert (out / "curve.png").read_bytes()[:4] == b"\x89PNG"
     assert json.loads((out / "config.json").read_text())["game"] == "Pong"
-    assert load_state(out) == state
-    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary files left
+    loaded = load_state(RunStore(str(out)))
+    assert loaded.best.sha256 == state.best.sha256 and loaded.history == state.history
+    assert (loaded.elites, loaded.known, loaded.env_steps) == (state.elites, state.known,
+                                                               state.env_steps)
+    assert (out / state.best_file).read_text() == state.best_source
+    assert not [p for p in out.rglob(".tmp-*")]  # no temporary files left
+    candidates = [c for record in state.history for c in record["candidates"]]
+    assert all((out / c["file"]).is_file() for c in candidates)
 
 
-def test_resume_continues_and_matches_an_uninterrupted_run(small_run, tmp_path, atari_pool):
+def test_a_resumed_run_plays_nothing_twice_and_matches_an_uninterrupted_one(
+        small_run, tmp_path, atari_pool):
     _, uninterrupted, _ = small_run
-    first, _ = run(replace(SMALL, iterations=2), tmp_path, atari_pool)
-    assert first.iteration == 2
-    resumed, lines = run(SMALL, tmp_path, atari_pool)
-    assert lines[0].startswith("iter   3")
-    # the test episodes are played again only if the best program changed since
-    assert len(lines) == (1 if first.best_source == resumed.best_source else 2)
-    assert resumed.test["program"] == program_key(resumed.best_source)
+    first = CountingPool(atari_pool, stop_at=5)  # inside iteration 2, after its trace
+    with pytest.raises(Interrupted):
+        run(SMALL, tmp_path, first)
+    assert load_state(RunStore(str(tmp_path))).iteration == 1
+    second = CountingPool(atari_pool)
+    resumed, lines = run(SMALL, tmp_path, second)
+    assert lines[0].startswith("iter   2")
+    played = first.jobs + second.jobs
+    assert second.jobs and len(played) == len(set(played))  # no episode was played twice
     assert resumed.best_source == uninterrupted.best_source
     assert ([r["best_mean"] for r in resumed.history]
             == [r["best_mean"] for r in uninterrupted.history])
+    again = CountingPool(atari_pool)
+    run(SMALL, tmp_path, again)  # a finished run: the test episodes come from the cache
+    assert again.jobs == []
 
 
 def test_written_policy_runs_standalone_in_a_fresh_python(small_run, tmp_path):
@@ -72,7 +107,7 @@ def test_written_policy_runs_standalone_in_a_fresh_python(small_run, tmp_path):
                if isinstance(node, ast.Import) for alias in node.names}
     imports |= {node.module.split(".")[0] for node in ast.walk(ast.parse(script.read_text()))
                 if isinstance(node, ast.ImportFrom)}
-    assert imports == {"random", "ale_py", "gymnasium", "numpy", "ocatari"}
+    assert imports == {"random", "time", "ale_py", "gymnasium", "numpy", "ocatari"}
     done = subprocess.run([sys.executable, "-I", str(script)], capture_output=True, text=True,
                           timeout=120, cwd=tmp_path,
                           env={"SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"})
@@ -88,9 +123,9 @@ def test_summary_records_the_protocol_test_seeds_and_program_size(small_run):
     assert summary["protocol"]["full_action_space"] is False
     assert summary["protocol"]["max_agent_steps"] == 500 and not summary["protocol"]["standard"]
     test = summary["test"]
-    assert len(test["scores"]) == 2 and test["seeds"] == unseen_seeds(SMALL)
-    used = set(eval_seeds(SMALL)) | {s for i in range(4) for s in screen_seeds(SMALL, i)}
-    assert not used & set(test["seeds"])
+    assert len(test["seeds"]) == 2 and test["program"] == state.best_file
+    played = [json.loads(line)["key"] for line in (out / "cache.jsonl").read_text().splitlines()]
+    assert len(played) == len({tuple(key) for key in played})  # every cell evaluated once
     assert all(row["program"]["lines"] > 0 and row["program"]["nodes"] > 0
                for row in summary["curve"])
     assert [t["stage"] for t in summary["stage_times"]] == ["scoring", "good", "stop"]
@@ -99,35 +134,32 @@ def test_summary_records_the_protocol_test_seeds_and_program_size(small_run):
 def test_default_config_is_the_standard_protocol():
     config = AtariConfig()
     assert config.sticky == 0.25 and config.max_steps == 27000 and config.budget == 2_000_000
-    assert screen_seeds(config, 1) != screen_seeds(config, 2)  # screening seeds rotate
-    assert AtariConfig(sticky=True).sticky == 0.25 and AtariConfig(sticky=False).sticky == 0.0
+
+
+def policy(source):
+    return Program("policy", DOMAIN, source, origin=Origin("test"))
 
 
 class Repeating:
-    """An optimiser that proposes the same two programs every iteration."""
+    """An optimiser that proposes the same programs every iteration."""
 
     name = "repeating"
 
     def __init__(self, sources):
         self.sources = sources
 
-    def propose(self, program, trace_text, feedback, rng, elites=(), stalled=0,
-                known=frozenset()):
-        return [Candidate(s, "same again") for s in self.sources]
+    def propose(self, request, rng):
+        return [policy(s) for s in self.sources]
 
 
 def test_a_known_program_is_never_evaluated_again(tmp_path, atari_pool):
     config = replace(SMALL, iterations=2, test_episodes=0)
-    run_ = AtariRun(config, tmp_path, atari_pool, log=lambda line: None)
     starter = template_source("Pong")
     twin = starter.replace("return random.choice([2, 3])", "return random.choice([3, 2])")
-    run_.optimizer = Repeating([starter, twin, twin])
-    lines = []
-    run_.log = lines.append
-    state = run_.run()
+    state, lines = run(config, tmp_path, atari_pool, Repeating([starter, twin, twin]))
     assert "1 screened" in lines[1] and "2 known skipped" in lines[1]
     assert "0 screened" in lines[2] and "3 known skipped" in lines[2]
-    assert set(state.known) == {program_key(starter), program_key(twin)}
+    assert state.known == {policy(starter).sha256, policy(twin).sha256}
 
 
 def test_rollout_feedback_runs_without_full_episodes(tmp_path, atari_pool):
@@ -146,19 +178,15 @@ class Sequence_:
     def __init__(self, sources):
         self.sources = list(sources)
 
-    def propose(self, program, trace_text, feedback, rng, elites=(), stalled=0,
-                known=frozenset()):
-        return [Candidate(self.sources.pop(0), "next")]
+    def propose(self, request, rng):
+        return [policy(self.sources.pop(0))]
 
 
 def test_a_stalled_screen_still_fully_evaluates_its_best_candidate(tmp_path, atari_pool):
     config = replace(SMALL, iterations=2, test_episodes=0)
     starter = template_source("Pong")
     broken = [starter.replace("return select_action(predict_ball_trajectory(obs), obs)",
-                             f"return {a} // 0") for a in (1, 2)]  # fails: the worst score
-    lines = []
-    run_ = AtariRun(config, tmp_path, atari_pool, log=lines.append)
-    run_.optimizer = Sequence_(broken)
-    run_.run()
+                              f"return {a} // 0") for a in (1, 2)]  # fails: the worst score
+    _, lines = run(config, tmp_path, atari_pool, Sequence_(broken))
     assert "0 fully evaluated" in lines[1]  # worse in screening, not yet stalled
     assert "1 fully evaluated" in lines[2]  # stalled one iteration: evaluated anyway

@@ -1,7 +1,9 @@
-"""Traced rollouts record every trainable call; the rendering respects its size bound."""
+"""Traced episodes record every trainable call; the rendering respects its size bound."""
 import types
 
-from coevolve.atari.tracing import compact, instrument, render_trace, traced_rollout
+from coevolve.atari.tracing import render_trace
+from envs.atari import Protocol, run_episode
+from envs.atari.trace import compact, instrument
 from policies.atari import template_source
 
 
@@ -11,8 +13,16 @@ def load(source):
     return module
 
 
+def traced_rollout(policy, game, horizon):
+    """The record the evaluator makes of a traced episode (as AtariEvaluator.trace does)."""
+    episode = run_episode(Protocol(game, 0.0, horizon, purpose="trace 1"), policy, seed=0,
+                          trace=True)
+    return {"game": game, "purpose": "trace 1", "horizon": horizon, "score": episode.ret,
+            "steps": episode.steps, "error": episode.error, **episode.trace}
+
+
 def test_rollout_records_inputs_and_outputs_of_trainable_calls():
-    record = traced_rollout(None, load(template_source("Pong")), seed=0, game="Pong", horizon=200)
+    record = traced_rollout(load(template_source("Pong")), "Pong", 200)
     assert record["steps"] == 200 and record["error"] is None
     names = {call[1] for call in record["calls"]}
     assert names == {"predict_ball_trajectory", "select_action"}
@@ -26,7 +36,7 @@ def test_exceptions_are_recorded_and_rendered():
     source = template_source("Pong").replace("return value(obs, 'Ball', 'y')",
                                              "return value(obs, 'Ball', 'y') / 0")
     assert source != template_source("Pong")
-    record = traced_rollout(None, load(source), seed=0, game="Pong", horizon=100)
+    record = traced_rollout(load(source), "Pong", 100)
     assert "ZeroDivisionError" in record["error"]
     assert any(call[4] and call[4].startswith("ZeroDivisionError") for call in record["calls"])
     text = render_trace(record, 2000)
@@ -34,12 +44,11 @@ def test_exceptions_are_recorded_and_rendered():
 
 
 def test_rendering_is_bounded_and_marks_gaps():
-    record = traced_rollout(None, load(template_source("Breakout")), seed=0, game="Breakout",
-                            horizon=400)
+    record = traced_rollout(load(template_source("Breakout")), "Breakout", 400)
     for bound in (1500, 6000):
         text = render_trace(record, bound)
         assert len(text) <= bound
-        assert "calls omitted" in text and text.startswith("Breakout rollout, seed 0")
+        assert "calls omitted" in text and text.startswith("Breakout rollout (trace 1)")
     full = render_trace(record, 10**7)
     assert "calls omitted" not in full and full.count("\n") >= len(record["calls"])
 

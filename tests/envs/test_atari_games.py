@@ -4,8 +4,8 @@ import types
 import pytest
 
 from envs.api import EpisodeResult
-from envs.atari import GAMES, POLICY_REQUIRED, make_env, policy_doc, run_episode
-from envs.atari.games import BREAKOUT_ROWS
+from envs.atari import GAMES, POLICY_REQUIRED, Protocol, make_env, policy_doc, run_episode
+from envs.atari.breakout import BREAKOUT_ROWS
 from envs.atari.runner import step
 
 
@@ -57,7 +57,7 @@ def test_breakout_harness_fires_after_reset_and_after_lost_lives():
         seen_ball.append("Ball" in obs)
         return 0  # never FIRE: only the harness launches balls
 
-    result = run_episode(None, policy(act), seed=0, game="Breakout", max_steps=4000)
+    result = run_episode(Protocol("Breakout", 0.0, 4000), policy(act), seed=0)
     assert any(seen_ball)
     assert result.error is None
     assert result.steps < 4000  # all five balls were launched and lost: the game ended
@@ -84,24 +84,24 @@ def test_swapped_flags_end_the_episode_as_terminated():
 
 
 def test_run_episode_scores_a_lost_pong_game():
-    result = run_episode(None, policy(lambda obs: 0), seed=1, game="Pong", trace=True)
+    result = run_episode(Protocol("Pong", 0.0, 4000), policy(lambda obs: 0), seed=1, trace=True)
     assert isinstance(result, EpisodeResult)
     assert result.ret == -21 and result.steps < 4000 and result.success is False
     assert len(result.trace["rewards"]) == 21
 
 
 def test_run_episode_reports_bad_actions_and_exceptions():
-    bad = run_episode(None, policy(lambda obs: 9), seed=0, game="Pong", max_steps=50)
+    bad = run_episode(Protocol("Pong", 0.0, 50), policy(lambda obs: 9), seed=0)
     assert "outside 0..5" in bad.error and bad.steps == 0
-    wrong_type = run_episode(None, policy(lambda obs: "up"), seed=0, game="Pong", max_steps=50)
+    wrong_type = run_episode(Protocol("Pong", 0.0, 50), policy(lambda obs: "up"), seed=0)
     assert "must return an int" in wrong_type.error
-    raising = run_episode(None, policy(lambda obs: 1 / 0), seed=0, game="Pong", max_steps=50)
+    raising = run_episode(Protocol("Pong", 0.0, 50), policy(lambda obs: 1 / 0), seed=0)
     assert raising.error.startswith("ZeroDivisionError")
 
 
 def test_unknown_game_is_rejected():
     with pytest.raises(ValueError, match="Pong, Breakout, SpaceInvaders"):
-        run_episode(None, policy(lambda obs: 0), seed=0, game="Tetris")
+        run_episode(Protocol("Tetris", 0.0, 4000), policy(lambda obs: 0), seed=0)
 
 
 def test_docs_name_the_contract():
@@ -117,7 +117,7 @@ def test_motion_is_zero_on_the_step_an_object_appears():
             first.append(obs)
         return 0
 
-    run_episode(None, policy(act), seed=0, game="Pong", max_steps=5)
+    run_episode(Protocol("Pong", 0.0, 5), policy(act), seed=0)
     assert first[0]["Player"]["dx"] == 0 and first[0]["Player"]["dy"] == 0
     env = make_env("Pong")
     _, info = env.reset(seed=0)
@@ -137,8 +137,7 @@ def test_any_ocatari_game_is_generic_with_indexed_objects_and_ale_actions():
     assert obs["Chicken"] == obs["Chicken0"] and "Car9" in obs and "Car" in obs
     assert all(set(v) == {"x", "y", "w", "h", "dx", "dy"} for v in obs.values()
                if isinstance(v, dict))
-    result = run_episode(None, policy(lambda obs: 1), seed=0, game="Freeway", max_steps=300,
-                         sticky=0.25)
+    result = run_episode(Protocol("Freeway", 0.25, 300), policy(lambda obs: 1), seed=0)
     assert result.error is None and result.ret >= 1 and result.steps == 300  # UP crosses
 
 

@@ -5,9 +5,12 @@ import re
 import numpy as np
 import pytest
 
-from policies.atari import OBJECTS, template_source
+from envs.atari import GAMES
+from policies.atari import template_source
 from policies.atari.mutations import (PolicyMutator, crossover, insert_branch, mutate_policy,
                                       return_kind, trainable_functions)
+
+OBJECTS = {name: game.objects for name, game in GAMES.items()}
 
 
 def functions(source):
@@ -100,13 +103,13 @@ def test_lead_motion_adds_the_objects_velocity():
 
 
 def test_macros_replace_a_function_with_primitive_code_and_compile():
-    from policies.atari import game_macros
+    from envs.atari import get_game
     from policies.atari.mutations import apply_macro
 
     for game in ("Pong", "Breakout", "SpaceInvaders"):
         source = template_source(game)
         for seed in range(4):
-            new, note = apply_macro(source, np.random.default_rng(seed), game_macros(game))
+            new, note = apply_macro(source, np.random.default_rng(seed), get_game(game).macros)
             assert "macro" in note and new != source
             compile(new, "policy", "exec")
     macros = {"select_action": [ast.unparse(functions(template_source("Pong"))["select_action"])]}

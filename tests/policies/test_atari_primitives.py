@@ -6,8 +6,11 @@ import types
 import numpy as np
 import pytest
 
-from policies.atari import PRIMITIVES, template_source
+from envs.atari import GAMES
+from policies.atari import template_source
 from policies.atari.mutations import PolicyMutator, insert_primitive, trainable_functions
+
+PRIMITIVES = {name: game.primitives for name, game in GAMES.items()}
 
 
 def helpers():

@@ -1,12 +1,13 @@
 """Atari starter programs: self-contained, valid, trainable functions composed into act."""
 import ast
+import random
 import types
 
 import pytest
 
 from coevolve.validate import validate_source
-from envs.atari import ALLOWED_IMPORTS, POLICY_REQUIRED, run_episode
-from policies.atari import OBJECTS, SEED_POLICY, template_source
+from envs.atari import ALLOWED_IMPORTS, POLICY_REQUIRED, Protocol, get_game, run_episode
+from policies.atari import SEED_POLICY, template_source
 from policies.atari.mutations import trainable_names
 
 EXPECTED = {
@@ -17,6 +18,7 @@ EXPECTED = {
 
 
 def load(source: str) -> types.ModuleType:
+    random.seed(0)  # as the job runner seeds an episode
     module = types.ModuleType("policy_program")
     exec(compile(source, "policy_program.py", "exec"), module.__dict__)
     return module
@@ -33,13 +35,13 @@ def test_template_is_valid_and_self_contained(game):
     assert trainable_names(source) == EXPECTED[game]
     module = load(source)
     assert all(getattr(module, name).trainable is True for name in EXPECTED[game])
-    assert game in OBJECTS
+    assert get_game(game).objects and get_game(game).template.endswith(".py")
 
 
 @pytest.mark.parametrize("game,steps", [("Pong", 600), ("Breakout", 4000),
                                         ("SpaceInvaders", 4000)])
 def test_template_plays_an_episode(game, steps):
-    result = run_episode(None, load(template_source(game)), seed=0, game=game, max_steps=steps)
+    result = run_episode(Protocol(game, 0.0, steps), load(template_source(game)), seed=0)
     assert result.error is None
     assert result.steps > 100
     if game != "Pong":
@@ -53,15 +55,13 @@ def test_seed_policy_is_the_pong_template():
 
 @pytest.mark.parametrize("game", ["Freeway", "Boxing", "Asterix"])
 def test_generic_template_and_macros_for_any_ocatari_game(game):
-    from policies.atari import game_macros, game_primitives
-
     source = template_source(game)
     assert validate_source(source, POLICY_REQUIRED, ALLOWED_IMPORTS) == []
     assert trainable_names(source) == ["choose_action"]
-    result = run_episode(None, load(source), seed=0, game=game, max_steps=200, sticky=0.25)
+    result = run_episode(Protocol(game, 0.25, 200), load(source), seed=0)
     assert result.error is None and result.steps == 200
-    for text in game_macros(game)["choose_action"]:
+    for text in get_game(game).macros["choose_action"]:
         macro = load(source.replace(source[source.index("@trainable\ndef choose_action"):
                                            source.index("def act")], text + "\n\n"))
-        assert run_episode(None, macro, seed=0, game=game, max_steps=50).error is None
-    assert game_primitives(game)
+        assert run_episode(Protocol(game, 0.0, 50), macro, seed=0).error is None
+    assert get_game(game).primitives

@@ -148,3 +148,18 @@ def test_an_atari_run_without_outputs_falls_back_to_its_checkpoint(tmp_path):
 def test_the_command_writes_the_page(tmp_path, capsys):
     assert main(["report", _atari_run(str(tmp_path / "pong"), with_outputs=False)]) == 0
     assert capsys.readouterr().out.strip().endswith(os.path.join("report", "index.html"))
+
+
+def test_an_atari_run_of_records_shows_its_history_and_best_program(tmp_path):
+    root = tmp_path / "pong"
+    (root / "programs").mkdir(parents=True)
+    (root / "programs" / "policy_0001.py").write_text("def act(obs):\n    return 2 > 1\n")
+    (root / "config.json").write_text(json.dumps({"game": "Pong", "designer": "offline",
+                                                  "seed": 0}))
+    records = [{"iteration": t, "candidate_mean": -9.0, "best_mean": -10.0 + t, "best_std": 0.5,
+                "stage": 1, "invalid": 0, "env_steps": 100 * t, "seconds": 1.0 * t,
+                "best": {"file": "programs/policy_0001.py"}} for t in range(2)]
+    (root / "iterations.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    page = Page(write_report(str(root)))
+    assert page.sections == ["atari-summary", "atari-history", "atari-policy"]
+    assert "return 2 &gt; 1" in page.html and "-9.00 ± 0.50" in " ".join(page.text)

@@ -55,7 +55,7 @@ def test_an_unfinished_last_transcript_line_is_ignored(tmp_path, run_dir):
     ({"config.json": '{"domain": "minigrid"}', "iterations.jsonl": '{"iteration": 0}\n',
       "payoff.csv": ",env_0000\npolicy_0000,1.0\n"},
      "a record this version cannot read \\(KeyError: 'msne'\\)"),
-    ({"config.json": '{"game": "Pong"}'}, "Atari run without state.json or a summary"),
+    ({"config.json": '{"game": "Pong"}'}, "Atari run without a finished iteration or a summary"),
 ])
 def test_what_is_not_a_run_is_a_user_error(tmp_path, files, message):
     for name, text in files.items():
