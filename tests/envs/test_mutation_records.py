@@ -44,12 +44,11 @@ def chain(mutate, source: str, seed: int, steps: int) -> list[list[str]]:
 
 
 def _atari(game: str, strength: float = 1.5):
-    import policies.atari.mutations as atari
-    from policies.atari import game_objects, game_primitives
+    from envs.atari import get_game
+    from policies.atari.mutations import PolicyMutator
 
-    if hasattr(atari, "PolicyMutator"):
-        return atari.PolicyMutator(game_objects(game), game_primitives(game), strength).mutate
-    return lambda source, rng: atari.mutate_policy(source, rng, game_objects(game), game_primitives(game), strength)
+    record = get_game(game)
+    return PolicyMutator(record.objects, record.primitives, strength).mutate
 
 
 def _atari_other(game: str) -> str:
@@ -77,7 +76,8 @@ def cases():
     from envs.minigrid.mutations import mutate_env as minigrid_env
     from envs.pygame_nav import SEED_ENV as PYGAME_ENV
     from envs.pygame_nav.mutations import mutate_env as pygame_env
-    from policies.atari import game_macros, template_source
+    from envs.atari import get_game
+    from policies.atari import template_source
     from policies.atari.mutations import apply_macro, crossover
     from policies.driving import SEED_POLICY as DRIVING_POLICY
     from policies.driving.mutations import mutate_policy as driving_policy
@@ -98,7 +98,7 @@ def cases():
         found[f"atari/{game}"] = (_atari(game), template_source(game), range(4), 5)
         other = _atari_other(game)
         found[f"atari_crossover/{game}"] = (lambda s, r, o=other: crossover(s, o, r), template_source(game), range(3), 3)
-        found[f"atari_macro/{game}"] = (lambda s, r, g=game: apply_macro(s, r, game_macros(g)), template_source(game),
+        found[f"atari_macro/{game}"] = (lambda s, r, g=game: apply_macro(s, r, get_game(g).macros), template_source(game),
                                         range(4), 1)
     for name in ("LLM_MINIGRID_POLICY", "LLM_PYGAME_ENV"):
         found[f"generic/{name}"] = (mutate_generic, _generic_program(name), range(6), 1)
