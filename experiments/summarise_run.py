@@ -3,6 +3,7 @@ import json
 import sys
 
 from coevolve.progress import chosen_env_challenge
+from coevolve.records import IterationRecord
 
 
 def main(root: str) -> None:
@@ -15,7 +16,7 @@ def main(root: str) -> None:
         m = (r["env"] or {}).get("measures", {})
         s = r["scores"]
         print(f"{r['iteration']:4d} " + " ".join(f"{m.get(k, float('nan')):12.1f}" for k in keys)
-              + f"  {chosen_env_challenge(r):9.2f}  {r['value']:.2f}   {s['greedy']['worst']:.2f}/{s['greedy']['mean']:.2f}"
+              + f"  {chosen_env_challenge(IterationRecord.from_json(r)):9.2f}  {r['value']:.2f}   {s['greedy']['worst']:.2f}/{s['greedy']['mean']:.2f}"
               f"          {s['uniform']['worst']:.2f}/{s['uniform']['mean']:.2f}"
               f"          {s['msne']['worst']:.2f}/{s['msne']['mean']:.2f}     {r['seconds']:.1f}")
 
