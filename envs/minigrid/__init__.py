@@ -25,11 +25,15 @@ DEFAULT_MAX_SECONDS = 300.0
 DIFFICULTY_MEASURE = "solution_length"
 PROBE_STEPS = 64
 """Steps of the short episode a policy candidate plays on the new level before it is accepted."""
-HELDOUT_IDS = ("MiniGrid-MultiRoom-N6-v0", "MiniGrid-DoorKey-16x16-v0", "MiniGrid-LockedRoom-v0")
+HELDOUT_IDS = ("MiniGrid-MultiRoom-N6-v0", "MiniGrid-DoorKey-16x16-v0", "MiniGrid-LockedRoom-v0",
+               "MiniGrid-LavaCrossingS11N5-v0", "MiniGrid-Dynamic-Obstacles-16x16-v0",
+               "MiniGrid-DistShift2-v0")
+"""The held-out Gymnasium levels: the paper's three, then lava crossings, moving obstacles and a
+lava distribution shift, which separate the strategies of the default runs (README)."""
 
 
 def heldout_suite() -> list[HeldoutFamily]:
-    """The held-out Gymnasium levels: MultiRoom-N6, DoorKey-16x16 and LockedRoom."""
+    """The held-out Gymnasium levels of :data:`HELDOUT_IDS`, one family each."""
     return [HeldoutFamily(name=env_id, env_sources=(None,), options={"env_id": env_id})
             for env_id in HELDOUT_IDS]
 

@@ -161,7 +161,7 @@ def test_registered_heldout_ids_run_with_the_same_contract(env_id):
     assert time.perf_counter() - started < 5
 
 
-def test_heldout_suite_names_the_three_ids():
+def test_heldout_suite_names_its_ids():
     families = heldout_suite()
     assert [family.name for family in families] == list(HELDOUT_IDS)
     assert all(f.env_sources == (None,) and f.options == {"env_id": f.name} for f in families)
