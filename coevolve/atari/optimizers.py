@@ -114,8 +114,8 @@ class OfflineOptimizer:
                     source, note = apply_macro(source, rng, spec.macros)
                     notes.append(note)
                     macro = True
-                except ValueError:
-                    pass
+                except ValueError as exc:  # no macro applies to this program: mutate instead
+                    notes.append(f"macro refused: {exc}")
             if others and rng.random() < self.crossover_rate:
                 try:
                     source, note = crossover(source, others[int(rng.integers(len(others)))], rng)
