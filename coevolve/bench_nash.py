@@ -5,8 +5,10 @@ exactly as ``nash(method="full")`` does, timed per stage: building the PuLP mode
 call (for CBC this includes PuLP writing and reading its files), and finishing (polishing and
 verifying the pair). ``scipy`` is the same LP with ``scipy.optimize.linprog`` (HiGHS behind a
 different interface, same tolerances); its build stage fills the dense constraint arrays.
-``oracle`` is ``nash(method="oracle")`` with CBC: regret matching, restricted games, the
-certificate on every row and column; it is timed as a whole. The baseline is CBC on the full
+``oracle`` is ``nash(method="oracle")`` with CBC: regret matching, restricted games (CBC up to
+``solvers.nash.SIMPLEX_CELLS`` cells, the interior point above), the certificate on every row and
+column; it is timed as a whole, and its "solved by" column names what solved its last restricted
+game. The baseline is CBC on the full
 LP, measured in the same run, by wall time and by CPU time (this process and its solver
 processes: steadier than wall time on a shared machine); above ``--full-limit`` the full-LP entries are not run (they would
 take hours) and the table says so. For every size the report gives the largest disagreement in
@@ -48,6 +50,8 @@ class Timing:
         gap: Exploitability of the returned strategy pair on the full matrix.
         rounds: Restricted games the oracle solved (0 for the full LP).
         support: Sizes of the row and column supports.
+        solver: What solved the (last restricted) LP: ``PULP_CBC_CMD``, ``HiGHS``, ``scipy``
+            or ``interior-point``.
     """
 
     method: str
@@ -60,6 +64,7 @@ class Timing:
     gap: float
     rounds: int
     support: tuple[int, int]
+    solver: str
 
 
 @dataclass(frozen=True)
@@ -112,7 +117,7 @@ def format_table(reports: list[SizeReport], full_limit: int = DEFAULT_FULL_LIMIT
     header = (f"{'size':>5}  {'method':<6}  {'build s':>8}  {'solve s':>8}  {'finish s':>8}  "
               f"{'total s':>8}  {'/ ' + BASELINE:>8}  {'cpu s':>8}  {'/ ' + BASELINE:>8}  "
               f"{'value':>18}  {'gap':>8}  "
-              f"{'rounds':>6}  {'support':>11}")
+              f"{'rounds':>6}  {'support':>11}  solved by")
     lines = [header, "-" * len(header)]
     for report in reports:
         for timing in report.timings:
@@ -123,7 +128,7 @@ def format_table(reports: list[SizeReport], full_limit: int = DEFAULT_FULL_LIMIT
                 + f"  {timing.total_seconds:>8.3f}  {_ratio(report, timing, 'total_seconds')}"
                 f"  {timing.cpu_seconds:>8.3f}  {_ratio(report, timing, 'cpu_seconds')}"
                 f"  {timing.value:>18.15f}  {timing.gap:>8.1e}  {timing.rounds:>6}  "
-                f"{'%dx%d' % timing.support:>11}")
+                f"{'%dx%d' % timing.support:>11}  {timing.solver}")
         for method in report.skipped:
             lines.append(f"{report.size:>5}  {method:<6}  not run: the full LP is too slow "
                          f"above --full-limit {full_limit}")
@@ -189,7 +194,7 @@ def _time_pulp(payoffs: np.ndarray, solver: str) -> Timing:
     finished = time.perf_counter()
     return Timing(solver, finished - start, _cpu_seconds() - cpu, built - start, solved - built, finished - solved,
                   result.value, result.gap, 0, _support(result.row_strategy,
-                                                        result.column_strategy))
+                                                        result.column_strategy), result.solver)
 
 
 def _time_oracle(payoffs: np.ndarray, method: str) -> Timing:
@@ -199,7 +204,8 @@ def _time_oracle(payoffs: np.ndarray, method: str) -> Timing:
     result = nash(payoffs, "cbc", method="oracle")
     finished = time.perf_counter()
     return Timing(method, finished - start, _cpu_seconds() - cpu, None, None, None, result.value, result.gap,
-                  result.rounds, _support(result.row_strategy, result.column_strategy))
+                  result.rounds, _support(result.row_strategy, result.column_strategy),
+                  result.solver)
 
 
 def _time_scipy(payoffs: np.ndarray, method: str = "scipy") -> Timing:
@@ -225,7 +231,8 @@ def _time_scipy(payoffs: np.ndarray, method: str = "scipy") -> Timing:
     y = _mixture(-result.ineqlin.marginals)
     finished = time.perf_counter()
     return Timing(method, finished - start, _cpu_seconds() - cpu, built - start,
-                  solved - built, finished - solved, -result.fun, gap(payoffs, x, y), 0, _support(x, y))
+                  solved - built, finished - solved, -result.fun, gap(payoffs, x, y), 0, _support(x, y),
+                  "scipy")
 
 
 TIMERS = {"cbc": _time_pulp, "highs": _time_pulp, "scipy": _time_scipy, "oracle": _time_oracle}

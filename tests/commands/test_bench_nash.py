@@ -77,7 +77,7 @@ def test_table_for_one_tiny_size():
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["size", "method", "build", "s", "solve", "s", "finish", "s",
                                 "total", "s", "/", "cbc", "cpu", "s", "/", "cbc", "value", "gap",
-                                "rounds", "support"]
+                                "rounds", "support", "solved", "by"]
     assert [line.split()[:2] for line in lines[2:6]] == [["4", "cbc"], ["4", "highs"],
                                                          ["4", "scipy"], ["4", "oracle"]]
     assert lines[2].split()[6] == lines[2].split()[8] == "1.00"
