@@ -1,7 +1,7 @@
 """The COvolve paper's ablations over finished runs: is the curriculum necessary, and MSNE vs
 greedy across seeds.
 
-    python experiments/ablations.py RUN [RUN ...] [--out DIR] [--workers W]
+    python experiments/ablations.py RUN [RUN ...] [--out DIR]
 
 Zero-shot (the paper: "is curriculum necessary?"): from the domain's seed policy, the offline
 policy designer gets the curriculum's policy budget -- as many rounds as the run had iterations,
