@@ -306,7 +306,8 @@ def interior_nash(payoffs) -> NashResult | None:
     array = as_payoffs(payoffs)
     tolerance = TOLERANCE * max(1.0, float(np.abs(array).max()))
     for x, y in interior_point_equilibrium(array):
-        x, y = _best_maximiser(array, x), _best_maximiser(-array.T, y)
+        if gap(array, x, y) > tolerance:  # polishing (a least-squares solve) only when needed
+            x, y = _best_maximiser(array, x), _best_maximiser(-array.T, y)
         pair_gap = gap(array, x, y)
         if pair_gap <= tolerance:
             return _result(array, x, y, INTERIOR_POINT, pair_gap)
