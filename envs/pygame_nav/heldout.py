@@ -1,9 +1,11 @@
-"""Held-out navigation levels: six families of 20 fixed-seed arenas, reachable by construction.
+"""Held-out navigation levels: seven families of 20 fixed-seed arenas, reachable by construction.
 
 Every level is a standalone environment program (fixed start and goal) built from a layout:
 scattered obstacles, a corridor maze, a bug trap (a U facing the start with the goal behind it),
-rooms with narrow doorways, a spiral of nested rings, and a large maze whose walls are 10 px tiles
-(over a thousand obstacles, like the published COvolve arenas).
+rooms with narrow doorways, a spiral of nested rings, a large maze whose walls are 10 px tiles
+(over a thousand obstacles, like the published COvolve arenas), and a narrow maze (42 px passages
+for a 30 px agent at every turn, and shortest routes of 300-900 steps: longer than the default
+curriculum's levels).
 """
 from __future__ import annotations
 
@@ -120,8 +122,15 @@ def tiled_maze(rng) -> Layout:
                               goal=(1350.0, 950.0), goal_size=(50, 50), max_steps=5000)
 
 
+def narrow_maze(rng) -> Layout:
+    """A perfect maze of 16 x 12 cells of 50 px with 8 px walls: passages 42 px wide for a 30 px agent,
+    start and goal in opposite corners."""
+    return _BASE.with_changes(obstacles=maze_walls(rng, (800, 600), 16, 12, 8), start=(25.0, 25.0),
+                              goal=(775.0, 575.0), goal_size=(40, 40), max_steps=5000)
+
+
 FAMILIES = {"scattered": scattered, "corridor_maze": corridor_maze, "bug_trap": bug_trap,
-            "rooms": rooms, "spiral": spiral, "tiled_maze": tiled_maze}
+            "rooms": rooms, "spiral": spiral, "tiled_maze": tiled_maze, "narrow_maze": narrow_maze}
 """Family name -> layout builder taking a numpy Generator."""
 
 

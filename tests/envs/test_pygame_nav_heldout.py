@@ -1,4 +1,4 @@
-"""Held-out suite: six families of 20 standalone, reachable levels."""
+"""Held-out suite: seven families of 20 standalone, reachable levels."""
 import ast
 import types
 
@@ -29,14 +29,15 @@ def imported(source):
 
 def test_families_and_levels():
     suite = heldout_suite()
-    assert [f.name for f in suite] == ["scattered", "corridor_maze", "bug_trap", "rooms", "spiral", "tiled_maze"]
+    assert [f.name for f in suite] == ["scattered", "corridor_maze", "bug_trap", "rooms", "spiral", "tiled_maze",
+                                       "narrow_maze"]
     for family in suite:
         assert isinstance(family, HeldoutFamily) and family.options == {}
         assert len(family.env_sources) == 20 and len(set(family.env_sources)) == 20
         assert all(imported(s) == {"math", "numpy"} for s in family.env_sources)
     assert heldout_suite()[0].env_sources == suite[0].env_sources     # fixed seeds
-    assert read_layout(suite[-1].env_sources[0]) == level("tiled_maze", 0)
-    assert min(len(read_layout(s).obstacles) for s in suite[-1].env_sources) > 1000
+    assert read_layout(suite[5].env_sources[0]) == level("tiled_maze", 0)
+    assert min(len(read_layout(s).obstacles) for s in suite[5].env_sources) > 1000
     with pytest.raises(ValueError, match="unknown held-out family"):
         level("cave", 0)
 
