@@ -3,8 +3,9 @@
 Iteration 0 archives the seed environment and policy (the domain's, or the user's --seed-env
 and --seed-policy). Each iteration t then:
   1. the environment designer mutates the newest environment into K candidates; invalid or
-     infeasible ones are rejected with their reason; the one on which the policy mixture does
-     worst is kept (the environment player's best response);
+     infeasible ones are rejected with their reason (if all are, K more are asked for, up to
+     ``ENV_ROUNDS`` rounds); the one on which the policy mixture does worst is kept (the
+     environment player's best response);
   2. the policy designer mutates the policy with the largest mixture weight into K candidates,
      each evaluated on the new environment; the best is kept;
   3. the new column and row are evaluated -- only the unknown cells;
@@ -27,6 +28,9 @@ from coevolve.scores import archive_scores
 from coevolve.session import Session
 from coevolve.store import program_file
 from coevolve.traces import draw_level, failed_episode, success_on
+
+ENV_ROUNDS = 3
+"""Rounds of K environment candidates an iteration may ask for before it goes without a new level."""
 
 
 def run(session: Session, until: int, after_iteration=None) -> None:
@@ -100,6 +104,9 @@ def choose_environment(t: int, weights: np.ndarray, session: Session):
     """Step 1: the accepted candidate with the lowest mixture success (None if none), and
     every candidate's record.
 
+    When screening rejects all K candidates, the designer is asked for K more, from the same
+    generator (so other operators and draws), up to ``ENV_ROUNDS`` rounds in all.
+
     Ties go to the lower mixture return, then by the domain's difficulty measure: to the simpler
     level when the mixture fails every tied candidate (so the curriculum does not jump out of
     reach), to the harder one otherwise (so it does not stall when the mixture solves them all).
@@ -119,10 +126,14 @@ def choose_environment(t: int, weights: np.ndarray, session: Session):
                                any_episode=True)[1]
     request = EnvRequest(parent, t, config.candidates, mixture, session.screener.env_rejection,
                          archive.measures[-1], trace)
-    proposed = session.designer.propose_envs(request, designer_rng(config.seed, t, "env"))
-    candidates = session.screener.screen_envs(proposed, archive, t)
-    accepted = [n for n, c in enumerate(candidates) if not c.rejected]
-    if not accepted:
+    rng, candidates = designer_rng(config.seed, t, "env"), []
+    for _ in range(ENV_ROUNDS):  # a round without an acceptable level is followed by another
+        proposed = session.designer.propose_envs(request, rng)
+        candidates += session.screener.screen_envs(proposed, archive, t)
+        accepted = [n for n, c in enumerate(candidates) if not c.rejected]
+        if accepted:
+            break
+    else:
         return None, candidates
     pairs = [(archive.policies[i], candidates[n].program) for n in accepted for i in support]
     cells = session.counted(f"iter {t}: env candidates")(pairs)

@@ -101,3 +101,32 @@ def test_environment_ties_go_simpler_when_unsolved_and_harder_when_solved():
     assert min(solved, key=lambda c: env_preference(c, "path")).measures["path"] == 50
     mixed = [candidate(0.5, 10), candidate(0.2, 90), candidate(0.2, 40, ret=0.1)]
     assert min(mixed, key=lambda c: env_preference(c, "path")).measures["path"] == 90
+
+
+def test_an_iteration_whose_candidates_are_all_rejected_asks_for_more(toy_domain, tmp_path):
+    """The toy level may be at most 20: from 19, most mutants (+0 to +3) are a duplicate or
+    infeasible, so with one candidate a round, some first rounds find no level."""
+    from coevolve.loop import ENV_ROUNDS
+
+    start = tmp_path / "level19.py"
+    start.write_text("LEVEL = 19\n")
+    retried = 0
+    for seed in range(12):
+        cfg = RunConfig(domain="toy", iterations=1, episodes=3, candidates=1, workers=1,
+                        seed=seed, seed_env=str(start))
+        root = str(tmp_path / f"run{seed}")
+        session = Session.create(cfg, root, progress=Progress(quiet=True))
+        try:
+            run(session, 1)
+        finally:
+            session.close()
+        record = RunStore(root).iterations()[1]
+        envs = [c for c in record["candidates"] if c["kind"] == "env"]
+        assert 1 <= len(envs) <= ENV_ROUNDS
+        assert all(c["status"] == "rejected" for c in envs[:-1])  # only a failed round repeats
+        if record["env"] is None:
+            assert len(envs) == ENV_ROUNDS and envs[-1]["status"] == "rejected"
+        else:
+            assert envs[-1]["status"] == "chosen" and record["env"]["sha256"] == envs[-1]["sha256"]
+            retried += len(envs) > 1
+    assert retried > 0  # a level found only in a later round
