@@ -29,6 +29,9 @@ from coevolve.session import Session
 from coevolve.store import program_file
 from coevolve.traces import draw_level, failed_episode, success_on
 
+POLICY_OBJECTIVES = ("new-level", "mixture")
+"""Values of ``--policy-objective`` (see :func:`policy_objective`)."""
+
 ENV_ROUNDS = 3
 """Rounds of K environment candidates an iteration may ask for before it goes without a new level."""
 
@@ -168,9 +171,10 @@ def choose_policy(t: int, env: Program, weights: np.ndarray, session: Session):
         scores = archive.scores_of(parent)
         level = (draw_level(session.executor, session.domain, parent, env, seed)
                  if seed is not None else "")
+    objective = policy_objective(session, env)
     request = PolicyRequest(parent, env, t, config.candidates, parent_cell.success_rate, trace,
                             lambda program: session.screener.policy_rejection(program, env),
-                            success_on(evaluator, session.domain, env), scores, level)
+                            objective, scores, level)
     proposed = session.designer.propose_policies(request, designer_rng(config.seed, t, "policy"))
     candidates = session.screener.screen_policies(proposed, env, archive, t)
     accepted = [n for n, c in enumerate(candidates) if not c.rejected]
@@ -181,9 +185,37 @@ def choose_policy(t: int, env: Program, weights: np.ndarray, session: Session):
     for n, cell in zip(accepted, cells):
         candidates[n] = candidates[n].scored(cell.success_rate, cell.mean_return,
                                              cell.first_error)
-    best = max(accepted, key=lambda n: (candidates[n].success, candidates[n].mean_return))
+    if config.policy_objective == "mixture":
+        best = max(accepted, key=lambda n: (objective(candidates[n].program),
+                                            candidates[n].success, candidates[n].mean_return))
+    else:
+        best = max(accepted, key=lambda n: (candidates[n].success, candidates[n].mean_return))
     candidates[best] = candidates[best].chosen()
     return candidates[best].program, candidates
+
+
+def policy_objective(session: Session, env: Program):
+    """``score(policy)`` the policy search maximises (``--policy-objective``).
+
+    ``new-level``: its success on ``env`` (COvolve). ``mixture``: half that, half its success
+    against the environment player's MSNE mixture over the archive before ``env`` -- the best
+    response of PSRO, which cannot forget the levels the mixture leans on. A policy that fails
+    its checks scores -1 either way.
+    """
+    archive, evaluator, domain = session.archive, session.evaluator, session.domain
+    on_new = success_on(evaluator, domain, env)
+    if session.config.policy_objective != "mixture":
+        return on_new
+    weights = archive.msne.column_strategy
+    support = [(float(w), success_on(evaluator, domain, archive.envs[j]))
+               for j, w in enumerate(weights) if w > 1e-9 and archive.envs[j] != env]
+
+    def score(policy: Program) -> float:
+        new = on_new(policy)
+        if new < 0 or not support:
+            return new
+        return 0.5 * new + 0.5 * sum(w * on(policy) for w, on in support) / sum(w for w, _ in support)
+    return score
 
 
 def designer_rng(seed: int, t: int, role: str) -> np.random.Generator:

@@ -130,3 +130,35 @@ def test_an_iteration_whose_candidates_are_all_rejected_asks_for_more(toy_domain
             assert envs[-1]["status"] == "chosen" and record["env"]["sha256"] == envs[-1]["sha256"]
             retried += len(envs) > 1
     assert retried > 0  # a level found only in a later round
+
+
+def test_mixture_objective_weighs_the_new_level_and_the_environment_mixture(toy_domain, tmp_path):
+    from coevolve.loop import policy_objective
+    from coevolve.program import Program
+
+    cfg = RunConfig(domain="toy", iterations=3, episodes=6, candidates=2, workers=1,
+                    policy_objective="mixture")
+    session = Session.create(cfg, str(tmp_path / "run"), progress=Progress(quiet=True))
+    try:
+        run(session, 3)
+        archive = session.archive
+        hard = Program("env", "toy", "LEVEL = 7\n")
+        weak = Program("policy", "toy", "def policy():\n    return 1\n")
+        strong = Program("policy", "toy", "def policy():\n    return 22\n")
+        weights = archive.msne.column_strategy
+        support = [j for j, w in enumerate(weights) if w > 1e-9]
+
+        def success(policy, env):
+            return session.evaluator.evaluate([(policy, env)])[0].success_rate
+
+        for policy in (weak, strong):
+            against = sum(weights[j] * success(policy, archive.envs[j]) for j in support)
+            expected = 0.5 * success(policy, hard) + 0.5 * against / weights[support].sum()
+            assert policy_objective(session, hard)(policy) == expected
+        assert policy_objective(session, hard)(strong) == 1.0
+        broken = Program("policy", "toy", "x = 1\n")  # no policy(): fails its checks
+        assert policy_objective(session, hard)(broken) == -1.0
+    finally:
+        session.close()
+    config = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert config["policy_objective"] == "mixture"
