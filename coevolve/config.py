@@ -28,6 +28,8 @@ class RunConfig:
     """Mixture over the policy archive the designers answer: nash (the MSNE: COvolve), latest (the newest policy: UED-Greedy) or uniform (every policy alike: UED-Uniform)."""
     policy_objective: str = "new-level"
     """What the policy designer's search and choice maximise: new-level (success on the new environment: COvolve) or mixture (half that, half the success against the environment player's MSNE mixture over the archive: a PSRO best response that keeps the levels older policies solved)."""
+    policy_search: str = "narrow"
+    """How the policy designer searches when the parent fails the new level: narrow (K climbs from the parent, --search-steps each: COvolve) or wide (twice the steps, the K climbs starting in turn from the parent and the other archive policies that do best on the new level)."""
     designer: str = "offline"
     """Designer back end of both roles: offline (AST mutation, no network) or llm."""
     env_designer: str | None = None

@@ -32,6 +32,12 @@ from coevolve.traces import draw_level, failed_episode, success_on
 POLICY_OBJECTIVES = ("new-level", "mixture")
 """Values of ``--policy-objective`` (see :func:`policy_objective`)."""
 
+POLICY_SEARCHES = ("narrow", "wide")
+"""Values of ``--policy-search`` (see :func:`restart_policies`)."""
+
+WIDE_STEPS = 2
+"""``--policy-search wide`` multiplies the search steps by this when the parent fails."""
+
 ENV_ROUNDS = 3
 """Rounds of K environment candidates an iteration may ask for before it goes without a new level."""
 
@@ -172,9 +178,12 @@ def choose_policy(t: int, env: Program, weights: np.ndarray, session: Session):
         level = (draw_level(session.executor, session.domain, parent, env, seed)
                  if seed is not None else "")
     objective = policy_objective(session, env)
+    wide = config.policy_search == "wide" and parent_cell.success_rate < 1.0
     request = PolicyRequest(parent, env, t, config.candidates, parent_cell.success_rate, trace,
                             lambda program: session.screener.policy_rejection(program, env),
-                            objective, scores, level)
+                            objective, scores, level,
+                            restarts=restart_policies(t, session, parent, env) if wide else (),
+                            steps=WIDE_STEPS * config.search_steps if wide else None)
     proposed = session.designer.propose_policies(request, designer_rng(config.seed, t, "policy"))
     candidates = session.screener.screen_policies(proposed, env, archive, t)
     accepted = [n for n, c in enumerate(candidates) if not c.rejected]
@@ -192,6 +201,19 @@ def choose_policy(t: int, env: Program, weights: np.ndarray, session: Session):
         best = max(accepted, key=lambda n: (candidates[n].success, candidates[n].mean_return))
     candidates[best] = candidates[best].chosen()
     return candidates[best].program, candidates
+
+
+def restart_policies(t: int, session: Session, parent: Program, env: Program) -> tuple:
+    """The other archive policies best on ``env`` (success, then return, then the newer), at
+    most K - 1, for ``--policy-search wide``. Their cells on ``env`` are the new column's, so
+    the fill that follows finds them in the cache."""
+    archive = session.archive
+    others = [p for p in archive.policies if p != parent]
+    cells = session.counted(f"iter {t}: archive policies on the new level")(
+        [(p, env) for p in others])
+    ranked = sorted(range(len(others)), reverse=True,
+                    key=lambda n: (cells[n].success_rate, cells[n].mean_return, n))
+    return tuple(others[n] for n in ranked[:session.config.candidates - 1])
 
 
 def policy_objective(session: Session, env: Program):

@@ -57,6 +57,11 @@ class PolicyRequest:
     """Environment label -> the parent's success on it, for the whole archive before ``env``."""
     level: str = ""
     """The seeded level of the failed episode drawn as text, with the parent's path."""
+    restarts: tuple = ()
+    """Other archive policies to search from as well as the parent, best on ``env`` first
+    (``--policy-search wide`` when the parent fails ``env``; empty otherwise)."""
+    steps: int | None = None
+    """Search steps per candidate for designers that search (None: their own setting)."""
 
 
 @dataclass(frozen=True)

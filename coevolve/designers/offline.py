@@ -5,8 +5,9 @@ A mutant is the parent with 1..max_mutations of the domain's mutation operators 
 for a program those did not build (an LLM's, after a designer switch), the generic operators
 of :mod:`coevolve.designers.generic`, which never edit a contract index.
 Environment candidates are K mutants of the newest environment. Policy candidates are K short
-hill-climbs from the parent on the new environment: each step keeps a mutant that is not worse
-(neutral moves let the search drift across the plateaus of a 0/1 success signal). Everything is
+hill-climbs from the parent on the new environment (or, given restarts, from the parent and the
+restart policies in turn): each step keeps a mutant that is not worse (neutral moves let the
+search drift across the plateaus of a 0/1 success signal). Everything is
 deterministic given the random generator, and needs no network.
 """
 from __future__ import annotations
@@ -34,23 +35,27 @@ class OfflineDesigner:
 
     def propose_policies(self, request: PolicyRequest, rng: np.random.Generator) -> list[Program]:
         """K hill-climbs (or plain mutants without a score) from the largest-weight policy."""
-        if request.score is None or self.search_steps == 0:
+        steps = self.search_steps if request.steps is None else request.steps
+        if request.score is None or steps == 0:
             return [self._mutant(request.parent, request.iteration, rng) for _ in range(request.k)]
-        return [self._climb(request, rng) for _ in range(request.k)]
+        starts = (request.parent, *request.restarts)
+        return [self._climb(request, starts[n % len(starts)], steps, rng) for n in range(request.k)]
 
-    def _climb(self, request: PolicyRequest, rng: np.random.Generator) -> Program:
-        best = self._mutant(request.parent, request.iteration, rng)
+    def _climb(self, request: PolicyRequest, start: Program, steps: int,
+               rng: np.random.Generator) -> Program:
+        best = self._mutant(start, request.iteration, rng)
         best_score = request.score(best)
-        for step in range(self.search_steps):
+        for step in range(steps):
             if best_score >= 1.0:
                 break
             mutant = self._mutant(best, request.iteration, rng)
             score = request.score(mutant)
             if score >= best_score:
                 best, best_score = mutant, score
-        return Program(best.kind, best.domain, best.source, parent=request.parent.sha256,
+        where = "" if start is request.parent else f" from archived {start.short}"
+        return Program(best.kind, best.domain, best.source, parent=start.sha256,
                        origin=Origin("offline", None, request.iteration,
-                                     f"hill-climb to success {best_score:.2f}: {best.origin.note}"))
+                                     f"hill-climb{where} to success {best_score:.2f}: {best.origin.note}"))
 
     def _mutant(self, parent: Program, iteration: int, rng: np.random.Generator) -> Program:
         program, notes = parent, []

@@ -162,3 +162,23 @@ def test_mixture_objective_weighs_the_new_level_and_the_environment_mixture(toy_
         session.close()
     config = json.loads((tmp_path / "run" / "config.json").read_text())
     assert config["policy_objective"] == "mixture"
+
+
+def test_wide_search_climbs_from_archive_policies_when_the_parent_fails(toy_domain, tmp_path):
+    notes = {}
+    for search in ("narrow", "wide"):
+        cfg = RunConfig(domain="toy", iterations=4, episodes=6, candidates=3, workers=1,
+                        policy_search=search, search_steps=2)
+        root = str(tmp_path / search)
+        session = Session.create(cfg, root, progress=Progress(quiet=True))
+        try:
+            run(session, 4)
+        finally:
+            session.close()
+        notes[search] = [[c["note"] for c in record["candidates"] if c["kind"] == "policy"]
+                         for record in RunStore(root).iterations()[1:]]
+    assert not any("from archived" in note for its in notes["narrow"] for note in its)
+    restarted = [its for its in notes["wide"] if any("from archived" in note for note in its)]
+    assert restarted  # the toy parent fails a new level at some iteration
+    for its in restarted:  # climbs alternate: the parent's first, then the archive's
+        assert len(its) == 3 and "from archived" not in its[0]
