@@ -114,7 +114,8 @@ def choose_environment(t: int, weights: np.ndarray, session: Session):
     every candidate's record.
 
     When screening rejects all K candidates, the designer is asked for K more, from the same
-    generator (so other operators and draws), up to ``ENV_ROUNDS`` rounds in all.
+    generator (so other operators and draws), up to ``ENV_ROUNDS`` rounds in all; not when it
+    wrote no program at all (an LLM whose requests failed: its client has retried already).
 
     Ties go to the lower mixture return, then by the domain's difficulty measure: to the simpler
     level when the mixture fails every tied candidate (so the curriculum does not jump out of
@@ -136,13 +137,13 @@ def choose_environment(t: int, weights: np.ndarray, session: Session):
     request = EnvRequest(parent, t, config.candidates, mixture, session.screener.env_rejection,
                          archive.measures[-1], trace)
     rng, candidates = designer_rng(config.seed, t, "env"), []
-    for _ in range(ENV_ROUNDS):  # a round without an acceptable level is followed by another
+    for _ in range(ENV_ROUNDS):  # a round whose levels were all rejected is followed by another
         proposed = session.designer.propose_envs(request, rng)
         candidates += session.screener.screen_envs(proposed, archive, t)
         accepted = [n for n, c in enumerate(candidates) if not c.rejected]
-        if accepted:
-            break
-    else:
+        if accepted or not any(isinstance(p, Program) for p in proposed):
+            break  # a designer that wrote nothing (its requests failed) is not asked again
+    if not accepted:
         return None, candidates
     pairs = [(archive.policies[i], candidates[n].program) for n in accepted for i in support]
     cells = session.counted(f"iter {t}: env candidates")(pairs)
