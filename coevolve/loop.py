@@ -17,6 +17,7 @@ newest policy alone (UED-Greedy) or all policies alike (UED-Uniform).
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import numpy as np
 
@@ -31,6 +32,9 @@ from coevolve.traces import draw_level, failed_episode, success_on
 
 POLICY_OBJECTIVES = ("new-level", "mixture")
 """Values of ``--policy-objective`` (see :func:`policy_objective`)."""
+
+ENV_SEARCHES = ("narrow", "climb")
+"""Values of ``--env-search`` (see :func:`choose_environment`)."""
 
 POLICY_SEARCHES = ("narrow", "wide")
 """Values of ``--policy-search`` (see :func:`restart_policies`)."""
@@ -116,6 +120,9 @@ def choose_environment(t: int, weights: np.ndarray, session: Session):
     When screening rejects all K candidates, the designer is asked for K more, from the same
     generator (so other operators and draws), up to ``ENV_ROUNDS`` rounds in all; not when it
     wrote no program at all (an LLM whose requests failed: its client has retried already).
+    With ``--env-search climb``, a round whose accepted candidates the mixture all solves is
+    followed by another too, mutating the hardest of them (by the difficulty measure): the
+    environment side climbs until it finds a level the mixture fails, within the same rounds.
 
     Ties go to the lower mixture return, then by the domain's difficulty measure: to the simpler
     level when the mixture fails every tied candidate (so the curriculum does not jump out of
@@ -136,26 +143,53 @@ def choose_environment(t: int, weights: np.ndarray, session: Session):
                                any_episode=True)[1]
     request = EnvRequest(parent, t, config.candidates, mixture, session.screener.env_rejection,
                          archive.measures[-1], trace)
+    difficulty = session.domain.difficulty_measure
     rng, candidates = designer_rng(config.seed, t, "env"), []
-    for _ in range(ENV_ROUNDS):  # a round whose levels were all rejected is followed by another
+    for _ in range(ENV_ROUNDS):
         proposed = session.designer.propose_envs(request, rng)
-        candidates += session.screener.screen_envs(proposed, archive, t)
-        accepted = [n for n, c in enumerate(candidates) if not c.rejected]
-        if accepted or not any(isinstance(p, Program) for p in proposed):
+        screened = session.screener.screen_envs(proposed, archive, t)
+        challenged, cells = challenge(t, session, screened, weights, support)
+        candidates += challenged
+        accepted = [c for c in challenged if not c.rejected]
+        if not any(isinstance(p, Program) for p in proposed):
             break  # a designer that wrote nothing (its requests failed) is not asked again
+        if not accepted:
+            continue  # every level rejected: another round
+        if config.env_search != "climb" or min(c.mixture_success for c in accepted) < 1.0:
+            break
+        hardest = max(range(len(accepted)),
+                      key=lambda n: (accepted[n].measures.get(difficulty, 0), -n))
+        request = replace(request, parent=accepted[hardest].program,
+                          measures=accepted[hardest].measures,
+                          mixture_success={archive.payoffs.policy_labels[i]: (
+                              float(weights[i]), cell.success_rate, cell.mean_return)
+                              for i, cell in zip(support, cells[hardest])})
+    accepted = [n for n, c in enumerate(candidates) if not c.rejected]
     if not accepted:
         return None, candidates
-    pairs = [(archive.policies[i], candidates[n].program) for n in accepted for i in support]
-    cells = session.counted(f"iter {t}: env candidates")(pairs)
-    for k, n in enumerate(accepted):
-        chunk = cells[k * len(support):(k + 1) * len(support)]
-        candidates[n] = candidates[n].challenged(
-            sum(weights[i] * cell.success_rate for i, cell in zip(support, chunk)),
-            sum(weights[i] * cell.mean_return for i, cell in zip(support, chunk)))
-    difficulty = session.domain.difficulty_measure
     best = min(accepted, key=lambda n: env_preference(candidates[n], difficulty))
     candidates[best] = candidates[best].chosen()
     return candidates[best], candidates
+
+
+def challenge(t: int, session: Session, candidates: list[Candidate], weights: np.ndarray,
+              support: list[int]) -> tuple[list[Candidate], list[list]]:
+    """The candidates, the accepted ones with the mixture's success and return on them; and,
+    per accepted candidate (in order), the support policies' cells on it."""
+    archive = session.archive
+    accepted = [n for n, c in enumerate(candidates) if not c.rejected]
+    if not accepted:
+        return candidates, []
+    pairs = [(archive.policies[i], candidates[n].program) for n in accepted for i in support]
+    cells = session.counted(f"iter {t}: env candidates")(pairs)
+    chunks, challenged = [], list(candidates)
+    for k, n in enumerate(accepted):
+        chunk = cells[k * len(support):(k + 1) * len(support)]
+        chunks.append(chunk)
+        challenged[n] = candidates[n].challenged(
+            sum(weights[i] * cell.success_rate for i, cell in zip(support, chunk)),
+            sum(weights[i] * cell.mean_return for i, cell in zip(support, chunk)))
+    return challenged, chunks
 
 
 def env_preference(candidate: Candidate, difficulty: str | None) -> tuple:

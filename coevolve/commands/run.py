@@ -10,7 +10,7 @@ from coevolve.designers import DESIGNERS
 from coevolve.domains import DOMAINS, get_domain
 from coevolve.errors import UserInputError
 from coevolve.flags import add_config_flags, config_from_args
-from coevolve.loop import POLICY_OBJECTIVES, POLICY_SEARCHES, run
+from coevolve.loop import ENV_SEARCHES, POLICY_OBJECTIVES, POLICY_SEARCHES, run
 from coevolve.progress import Progress
 from coevolve.session import Session, default_run_dir
 
@@ -25,7 +25,8 @@ def add_arguments(parser) -> None:
                               "env_designer": list(DESIGNERS), "policy_designer": list(DESIGNERS),
                               "meta_solver": sorted(META_SOLVERS),
                               "policy_objective": list(POLICY_OBJECTIVES),
-                              "policy_search": list(POLICY_SEARCHES)})
+                              "policy_search": list(POLICY_SEARCHES),
+                              "env_search": list(ENV_SEARCHES)})
     parser.add_argument("--out", help="run directory (default: runs/<domain>-<designer>-s<seed>-<time>)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     parser.add_argument("--report", action="store_true",

@@ -182,3 +182,39 @@ def test_wide_search_climbs_from_archive_policies_when_the_parent_fails(toy_doma
     assert restarted  # the toy parent fails a new level at some iteration
     for its in restarted:  # climbs alternate: the parent's first, then the archive's
         assert len(its) == 3 and "from archived" not in its[0]
+
+
+def test_climbing_environment_search_mutates_the_hardest_solved_level_again(toy_domain, tmp_path):
+    """A skill-12 seed policy solves every level up to 11: a round whose candidates it all
+    solves is followed, with ``climb``, by one mutating the hardest of them."""
+    from coevolve.loop import ENV_ROUNDS
+
+    strong = tmp_path / "strong.py"
+    strong.write_text("def policy():\n    return 12\n")
+    chosen = {}
+    for search in ("narrow", "climb"):
+        cfg = RunConfig(domain="toy", iterations=1, episodes=3, candidates=2, workers=1,
+                        seed_policy=str(strong), env_search=search)
+        root = str(tmp_path / search)
+        session = Session.create(cfg, root, progress=Progress(quiet=True))
+        try:
+            run(session, 1)
+        finally:
+            session.close()
+        record = RunStore(root).iterations()[1]
+        envs = [c for c in record["candidates"] if c["kind"] == "env"]
+        rounds = [envs[k:k + 2] for k in range(0, len(envs), 2)]
+        assert len(rounds) == (1 if search == "narrow" else ENV_ROUNDS)
+        hardest = []
+        for n, candidates in enumerate(rounds):
+            accepted = [c for c in candidates if c["status"] != "rejected"]
+            if n < len(rounds) - 1:  # a round is followed by another only if all were solved
+                assert all(c["mixture_success"] == 1.0 for c in accepted)
+            if accepted and hardest:  # a round mutates the previous round's hardest level
+                assert min(c["measures"]["level"] for c in accepted) >= hardest[-1]
+            if accepted:
+                hardest.append(max(c["measures"]["level"] for c in accepted))
+        chosen[search] = next(c for c in envs if c["status"] == "chosen")
+    assert chosen["narrow"]["mixture_success"] == 1.0  # one round: every level solved
+    assert chosen["climb"]["mixture_success"] < 1.0  # the climb reached a level it fails
+    assert chosen["climb"]["measures"]["level"] > chosen["narrow"]["measures"]["level"]
