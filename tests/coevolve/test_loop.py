@@ -66,6 +66,18 @@ def _archive(root):
         return shas, handle.read()
 
 
+def toy_records(root: str, iterations: int, **config) -> list[dict]:
+    """The records of a toy run of ``iterations`` with ``config`` (workers 1, 3 episodes)."""
+    cfg = RunConfig(**{"domain": "toy", "iterations": iterations, "episodes": 3, "workers": 1,
+                       **config})
+    session = Session.create(cfg, root, progress=Progress(quiet=True))
+    try:
+        run(session, iterations)
+    finally:
+        session.close()
+    return RunStore(root).iterations()
+
+
 def test_sigkill_then_resume_gives_the_uninterrupted_archive(tmp_path):
     env = {**os.environ, "COEVOLVE_EXTRA_DOMAINS": "toy=toy_envs:toy_policies",
            "PYTHONPATH": os.pathsep.join([TOYWORLD, *sys.path]),
@@ -112,15 +124,8 @@ def test_an_iteration_whose_candidates_are_all_rejected_asks_for_more(toy_domain
     start.write_text("LEVEL = 19\n")
     retried = 0
     for seed in range(12):
-        cfg = RunConfig(domain="toy", iterations=1, episodes=3, candidates=1, workers=1,
-                        seed=seed, seed_env=str(start))
-        root = str(tmp_path / f"run{seed}")
-        session = Session.create(cfg, root, progress=Progress(quiet=True))
-        try:
-            run(session, 1)
-        finally:
-            session.close()
-        record = RunStore(root).iterations()[1]
+        record = toy_records(str(tmp_path / f"run{seed}"), 1, candidates=1, seed=seed,
+                             seed_env=str(start))[1]
         envs = [c for c in record["candidates"] if c["kind"] == "env"]
         assert 1 <= len(envs) <= ENV_ROUNDS
         assert all(c["status"] == "rejected" for c in envs[:-1])  # only a failed round repeats
@@ -167,16 +172,10 @@ def test_mixture_objective_weighs_the_new_level_and_the_environment_mixture(toy_
 def test_wide_search_climbs_from_archive_policies_when_the_parent_fails(toy_domain, tmp_path):
     notes = {}
     for search in ("narrow", "wide"):
-        cfg = RunConfig(domain="toy", iterations=4, episodes=6, candidates=3, workers=1,
-                        policy_search=search, search_steps=2)
-        root = str(tmp_path / search)
-        session = Session.create(cfg, root, progress=Progress(quiet=True))
-        try:
-            run(session, 4)
-        finally:
-            session.close()
+        records = toy_records(str(tmp_path / search), 4, episodes=6, candidates=3,
+                              policy_search=search, search_steps=2)
         notes[search] = [[c["note"] for c in record["candidates"] if c["kind"] == "policy"]
-                         for record in RunStore(root).iterations()[1:]]
+                         for record in records[1:]]
     assert not any("from archived" in note for its in notes["narrow"] for note in its)
     restarted = [its for its in notes["wide"] if any("from archived" in note for note in its)]
     assert restarted  # the toy parent fails a new level at some iteration
@@ -193,15 +192,8 @@ def test_climbing_environment_search_mutates_the_hardest_solved_level_again(toy_
     strong.write_text("def policy():\n    return 12\n")
     chosen = {}
     for search in ("narrow", "climb"):
-        cfg = RunConfig(domain="toy", iterations=1, episodes=3, candidates=2, workers=1,
-                        seed_policy=str(strong), env_search=search)
-        root = str(tmp_path / search)
-        session = Session.create(cfg, root, progress=Progress(quiet=True))
-        try:
-            run(session, 1)
-        finally:
-            session.close()
-        record = RunStore(root).iterations()[1]
+        record = toy_records(str(tmp_path / search), 1, candidates=2, seed_policy=str(strong),
+                             env_search=search)[1]
         envs = [c for c in record["candidates"] if c["kind"] == "env"]
         rounds = [envs[k:k + 2] for k in range(0, len(envs), 2)]
         assert len(rounds) == (1 if search == "narrow" else ENV_ROUNDS)
