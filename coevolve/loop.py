@@ -263,15 +263,15 @@ def policy_objective(session: Session, env: Program):
     on_new = success_on(evaluator, domain, env)
     if session.config.policy_objective != "mixture":
         return on_new
-    weights = archive.msne.column_strategy
     support = [(float(w), success_on(evaluator, domain, archive.envs[j]))
-               for j, w in enumerate(weights) if w > 1e-9 and archive.envs[j] != env]
+               for j, w in enumerate(archive.msne.column_strategy) if w > 1e-9]
+    total = sum(w for w, _ in support)
 
     def score(policy: Program) -> float:
         new = on_new(policy)
         if new < 0 or not support:
             return new
-        return 0.5 * new + 0.5 * sum(w * on(policy) for w, on in support) / sum(w for w, _ in support)
+        return 0.5 * new + 0.5 * sum(w * on(policy) for w, on in support) / total
     return score
 
 

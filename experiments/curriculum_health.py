@@ -19,22 +19,18 @@ Then the three checks of an open-ended run: the difficulty at the last iteration
 iteration 10 (target >= 1.5), the longest run of iterations with the same game value (target < 6),
 and the share of iterations whose chosen policy solves its own new level at least 80% of the time.
 """
-import json
-import os
 import sys
 
 from coevolve.domains import get_domain
+from coevolve.store import RunStore
 
 SOLVES = 0.8
 
 
 def read(root: str) -> tuple[list[dict], str | None]:
     """The run's records and the name of its difficulty measure."""
-    with open(os.path.join(root, "iterations.jsonl"), encoding="utf-8") as handle:
-        records = [json.loads(line) for line in handle if line.strip()]
-    with open(os.path.join(root, "config.json"), encoding="utf-8") as handle:
-        domain = get_domain(json.load(handle)["domain"])
-    return records, domain.difficulty_measure
+    store = RunStore(root)
+    return store.iterations(), get_domain(store.load_config()["domain"]).difficulty_measure
 
 
 def parent_success(previous: dict, record: dict) -> float | None:

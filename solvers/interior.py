@@ -150,15 +150,13 @@ def _newton_step(shifted, factor, u, s, w, r, primal_residual, dual_residual,
 
 
 def _step_lengths(u, s, w, r, step, fraction: float) -> tuple[float, float]:
-    """The primal and dual step lengths (at most 1) that keep every variable positive."""
-    return (fraction * _longest((u, s), step[:2]), fraction * _longest((w, r), step[2:]))
+    """The primal and dual step lengths: ``fraction`` of the way to the boundary, at most 1."""
+    return (min(1.0, fraction * _to_boundary((u, s), step[:2])),
+            min(1.0, fraction * _to_boundary((w, r), step[2:])))
 
 
-def _longest(values, directions) -> float:
-    """The largest ``a <= 1 / fraction`` with every ``value + a * direction >= 0``."""
-    longest = 1.0 / STEP_FRACTION
-    for value, direction in zip(values, directions):
-        shrinking = direction < 0
-        if shrinking.any():
-            longest = min(longest, float(np.min(-value[shrinking] / direction[shrinking])))
-    return min(longest, 1.0 / STEP_FRACTION) if longest > 0 else 0.0
+def _to_boundary(values, directions) -> float:
+    """The largest ``a`` with every ``value + a * direction >= 0`` (inf if nothing shrinks)."""
+    ratios = [-value[direction < 0] / direction[direction < 0]
+              for value, direction in zip(values, directions)]
+    return min((float(ratio.min()) for ratio in ratios if ratio.size), default=np.inf)
