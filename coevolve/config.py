@@ -28,6 +28,8 @@ class RunConfig:
     """Mixture over the policy archive the designers answer: nash (the MSNE: COvolve), latest (the newest policy: UED-Greedy) or uniform (every policy alike: UED-Uniform)."""
     env_search: str = "narrow"
     """How the environment designer searches: narrow (one round of K mutants of the newest level, more only when all are rejected: COvolve) or climb (also when the mixture solves every accepted candidate, another round mutating the hardest of them, up to three rounds in all)."""
+    env_selection: str = "minimax"
+    """Which accepted environment candidate is kept: minimax (the lowest mixture success: COvolve) or regret (the largest reference-solver success minus the mixture's, as in PAIRED; a level the domain's reference solver completes in under half its episodes is rejected)."""
     policy_objective: str = "new-level"
     """What the policy designer's search and choice maximise: new-level (success on the new environment: COvolve) or mixture (half that, half the success against the environment player's MSNE mixture over the archive: a PSRO best response that keeps the levels older policies solved)."""
     policy_search: str = "narrow"

@@ -1,7 +1,8 @@
 """Registry of domains by name, and what the harness needs from each.
 
 A domain is a pair of packages: ``envs.<package>`` (the names of :class:`envs.api.DomainSpec`)
-and ``policies.<package>`` (``SEED_POLICY`` and ``mutations.mutate_policy``). A domain is checked
+and ``policies.<package>`` (``SEED_POLICY``, ``mutations.mutate_policy`` and optionally
+``REFERENCE_POLICY``, the reference solver of regret selection). A domain is checked
 (:func:`coevolve.domain_check.check_domain`) the first time it is looked up, so a broken one is a
 user error before any run file is written.
 """
@@ -99,6 +100,13 @@ class Domain:
     def seed_policy(self) -> Program:
         """The seed policy program."""
         return Program("policy", self.name, self.policies.SEED_POLICY, origin=Origin("seed"))
+
+    def reference_policy(self) -> Program | None:
+        """The reference solver (``REFERENCE_POLICY``), or None if the domain has none."""
+        source = getattr(self.policies, "REFERENCE_POLICY", None)
+        if source is None:
+            return None
+        return Program("policy", self.name, source, origin=Origin("reference"))
 
     def mutate(self, program: Program, rng) -> tuple[str, str]:
         """A mutant of ``program``'s source and a one-line description, by the domain's operators."""

@@ -5,7 +5,8 @@ and --seed-policy). Each iteration t then:
   1. the environment designer mutates the newest environment into K candidates; invalid or
      infeasible ones are rejected with their reason (if all are, K more are asked for, up to
      ``ENV_ROUNDS`` rounds); the one on which the policy mixture does worst is kept (the
-     environment player's best response);
+     environment player's best response; with ``--env-selection regret``, the one where the
+     domain's reference solver most outdoes the mixture);
   2. the policy designer mutates the policy with the largest mixture weight into K candidates,
      each evaluated on the new environment; the best is kept;
   3. the new column and row are evaluated -- only the unknown cells;
@@ -24,7 +25,7 @@ import numpy as np
 from coevolve.archive import Archive
 from coevolve.designers.base import EnvRequest, PolicyRequest
 from coevolve.program import Program
-from coevolve.records import ArchiveEntry, Candidate, IterationRecord
+from coevolve.records import ArchiveEntry, Candidate, Category, IterationRecord
 from coevolve.scores import archive_scores
 from coevolve.session import Session
 from coevolve.store import program_file
@@ -32,6 +33,12 @@ from coevolve.traces import draw_level, failed_episode, success_on
 
 POLICY_OBJECTIVES = ("new-level", "mixture")
 """Values of ``--policy-objective`` (see :func:`policy_objective`)."""
+
+ENV_SELECTIONS = ("minimax", "regret")
+"""Values of ``--env-selection`` (see :func:`env_preference`)."""
+
+REFERENCE_FLOOR = 0.5
+"""Regret selection rejects a level the reference solver completes in fewer of its episodes."""
 
 ENV_SEARCHES = ("narrow", "climb")
 """Values of ``--env-search`` (see :func:`choose_environment`)."""
@@ -127,6 +134,8 @@ def choose_environment(t: int, weights: np.ndarray, session: Session):
     Ties go to the lower mixture return, then by the domain's difficulty measure: to the simpler
     level when the mixture fails every tied candidate (so the curriculum does not jump out of
     reach), to the harder one otherwise (so it does not stall when the mixture solves them all).
+    The domain's reference solver, if it has one, plays the chosen level (under regret
+    selection, every accepted one), and its success is recorded.
     """
     archive, config = session.archive, session.config
     support = [i for i, w in enumerate(weights) if w > 1e-9]
@@ -167,36 +176,66 @@ def choose_environment(t: int, weights: np.ndarray, session: Session):
     accepted = [n for n, c in enumerate(candidates) if not c.rejected]
     if not accepted:
         return None, candidates
-    best = min(accepted, key=lambda n: env_preference(candidates[n], difficulty))
-    candidates[best] = candidates[best].chosen()
+    best = min(accepted, key=lambda n: env_preference(candidates[n], difficulty,
+                                                      config.env_selection))
+    chosen = candidates[best].chosen()
+    reference = session.domain.reference_policy()
+    if chosen.reference_success is None and reference is not None:
+        cell = session.counted(f"iter {t}: reference solver")([(reference, chosen.program)])[0]
+        chosen = chosen.refereed(cell.success_rate)
+    candidates[best] = chosen
     return candidates[best], candidates
 
 
 def challenge(t: int, session: Session, candidates: list[Candidate], weights: np.ndarray,
               support: list[int]) -> tuple[list[Candidate], list[list]]:
     """The candidates, the accepted ones with the mixture's success and return on them; and,
-    per accepted candidate (in order), the support policies' cells on it."""
+    per candidate still accepted (in order), the support policies' cells on it.
+
+    Under regret selection the reference solver plays every accepted candidate too, and one it
+    completes in fewer than ``REFERENCE_FLOOR`` of its episodes is rejected.
+    """
     archive = session.archive
     accepted = [n for n, c in enumerate(candidates) if not c.rejected]
     if not accepted:
         return candidates, []
+    reference = (session.domain.reference_policy()
+                 if session.config.env_selection == "regret" else None)
     pairs = [(archive.policies[i], candidates[n].program) for n in accepted for i in support]
+    if reference is not None:
+        pairs += [(reference, candidates[n].program) for n in accepted]
     cells = session.counted(f"iter {t}: env candidates")(pairs)
     chunks, challenged = [], list(candidates)
     for k, n in enumerate(accepted):
         chunk = cells[k * len(support):(k + 1) * len(support)]
-        chunks.append(chunk)
         challenged[n] = candidates[n].challenged(
             sum(weights[i] * cell.success_rate for i, cell in zip(support, chunk)),
             sum(weights[i] * cell.mean_return for i, cell in zip(support, chunk)))
+        if reference is not None:
+            solved = cells[len(accepted) * len(support) + k].success_rate
+            challenged[n] = challenged[n].refereed(solved)
+            if solved < REFERENCE_FLOOR:
+                challenged[n] = challenged[n].refused(
+                    Category.UNSOLVED_BY_REFERENCE,
+                    f"the reference solver completes {solved:.0%} of its episodes "
+                    f"(regret selection needs {REFERENCE_FLOOR:.0%})")
+                continue
+        chunks.append(chunk)
     return challenged, chunks
 
 
-def env_preference(candidate: Candidate, difficulty: str | None) -> tuple:
-    """Sort key of environment candidates: the environment player's best response first."""
+def env_preference(candidate: Candidate, difficulty: str | None,
+                   selection: str = "minimax") -> tuple:
+    """Sort key of environment candidates: the environment player's best response first.
+
+    ``minimax``: the lowest mixture success. ``regret``: the largest reference-solver success
+    minus the mixture's (PAIRED's regret, with the reference solver as antagonist).
+    """
     level = candidate.measures.get(difficulty, 0)
-    return (candidate.mixture_success, candidate.mixture_return,
-            level if candidate.mixture_success == 0 else -level)
+    tie = (candidate.mixture_return, level if candidate.mixture_success == 0 else -level)
+    if selection == "regret":
+        return (candidate.mixture_success - candidate.reference_success, *tie)
+    return (candidate.mixture_success, *tie)
 
 
 def choose_policy(t: int, env: Program, weights: np.ndarray, session: Session):

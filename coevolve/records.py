@@ -40,6 +40,8 @@ class Category(str, Enum):
     """Identical to a program already in the archive."""
     NOT_WRITTEN = "not_written"
     """The designer's requests produced no program."""
+    UNSOLVED_BY_REFERENCE = "unsolved_by_reference"
+    """Regret selection: the domain's reference solver completes too few of its episodes."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,9 @@ class Candidate:
     """Accepted environments: the mixture's success on it (the environment player's payoff)."""
     mixture_return: float | None = None
     """Accepted environments: the mixture's mean return on it."""
+    reference_success: float | None = None
+    """Environments the domain's reference solver played (every accepted one under regret
+    selection, the chosen one otherwise): its success rate."""
     success: float | None = None
     """Accepted policies: success rate on the new environment."""
     mean_return: float | None = None
@@ -84,6 +89,14 @@ class Candidate:
     def challenged(self, success: float, mean_return: float) -> "Candidate":
         """This environment candidate with the mixture's success and return on it."""
         return replace(self, mixture_success=float(success), mixture_return=float(mean_return))
+
+    def refereed(self, success: float) -> "Candidate":
+        """This environment candidate with the reference solver's success on it."""
+        return replace(self, reference_success=float(success))
+
+    def refused(self, category: Category, reason: str) -> "Candidate":
+        """This candidate, rejected after screening."""
+        return replace(self, status=Status.REJECTED, category=category, reason=reason)
 
     def scored(self, success: float, mean_return: float, first_error: str | None) -> "Candidate":
         """This policy candidate with its cell on the new environment."""
@@ -105,6 +118,8 @@ class Candidate:
             data["measures"] = dict(self.measures)
         if self.mixture_success is not None:
             data.update(mixture_success=self.mixture_success, mixture_return=self.mixture_return)
+        if self.reference_success is not None:
+            data["reference_success"] = self.reference_success
         if self.success is not None:
             data.update(success=self.success, mean_return=self.mean_return,
                         first_error=self.first_error)
@@ -117,8 +132,9 @@ class Candidate:
         return cls(data["kind"], data.get("sha256"), data.get("file"), data.get("note"),
                    Status(data["status"]), Category(category) if category else None,
                    data.get("reason"), data.get("slot"), data.get("measures"),
-                   data.get("mixture_success"), data.get("mixture_return"), data.get("success"),
-                   data.get("mean_return"), data.get("first_error"))
+                   data.get("mixture_success"), data.get("mixture_return"),
+                   data.get("reference_success"), data.get("success"), data.get("mean_return"),
+                   data.get("first_error"))
 
 
 @dataclass(frozen=True)

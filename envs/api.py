@@ -13,7 +13,8 @@ Environment mutation operators live in ``envs.<name>.mutations`` as
 ``mutate_env(source: str, rng: numpy.random.Generator) -> tuple[str, str]`` (new source, a
 one-line description of the change); policy operators in ``policies.<name>.mutations`` as
 ``mutate_policy(source, rng) -> tuple[str, str]``. Seed policies live in ``policies.<name>``
-(``SEED_POLICY: str``).
+(``SEED_POLICY: str``), and so does an optional reference solver (``REFERENCE_POLICY: str``, a
+policy program that solves what the feasibility check deems solvable, for regret selection).
 
 Seeding: before a job's programs are executed the harness seeds ``random`` and ``numpy.random``
 with the job's ``seed``; a domain resets a level through :func:`seeded_reset` (or seeds with
@@ -24,6 +25,8 @@ generators however many a job builds. Program exceptions are described by
 from __future__ import annotations
 
 import functools
+import hashlib
+import importlib.util
 import inspect
 import linecache
 from collections.abc import Callable, Mapping
@@ -260,6 +263,21 @@ class HeldoutFamily:
 PROGRAM_FILES = ("env_program.py", "policy_program.py")
 """File names the harness executes an environment and a policy program under (every program
 file name ends in ``_program.py``)."""
+
+
+def trusted_policy(module_name: str) -> str:
+    """The source of a policy program whose ``policy`` is ``make_policy()`` of the project
+    module ``module_name``: a fresh one each time the program is executed (each episode), as
+    a generated program's memory is.
+
+    The source names the module file's sha256, so a changed module is a new program (and a new
+    cache key). For reference solvers: project code, which the sandbox can import, unlike a
+    generated program.
+    """
+    path = Path(importlib.util.find_spec(module_name).origin)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return (f'"""{module_name}.make_policy(), trusted project code (sha256 {digest})."""\n'
+            f"from {module_name} import make_policy\n\npolicy = make_policy()\n")
 
 
 def describe_exception(exc: BaseException) -> str:

@@ -10,7 +10,7 @@ from coevolve.designers import DESIGNERS
 from coevolve.domains import DOMAINS, get_domain
 from coevolve.errors import UserInputError
 from coevolve.flags import add_config_flags, config_from_args
-from coevolve.loop import ENV_SEARCHES, POLICY_OBJECTIVES, POLICY_SEARCHES, run
+from coevolve.loop import ENV_SEARCHES, ENV_SELECTIONS, POLICY_OBJECTIVES, POLICY_SEARCHES, run
 from coevolve.progress import Progress
 from coevolve.session import Session, default_run_dir
 
@@ -26,7 +26,8 @@ def add_arguments(parser) -> None:
                               "meta_solver": sorted(META_SOLVERS),
                               "policy_objective": list(POLICY_OBJECTIVES),
                               "policy_search": list(POLICY_SEARCHES),
-                              "env_search": list(ENV_SEARCHES)})
+                              "env_search": list(ENV_SEARCHES),
+                              "env_selection": list(ENV_SELECTIONS)})
     parser.add_argument("--out", help="run directory (default: runs/<domain>-<designer>-s<seed>-<time>)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     parser.add_argument("--report", action="store_true",
@@ -38,6 +39,10 @@ def main(args) -> int:
     config = config_from_args(RunConfig, args, **domain_defaults(args, domain),
                               env_package=domain.env_package, policy_package=domain.policy_package)
     check_config(config)
+    if config.env_selection == "regret" and domain.reference_policy() is None:
+        raise UserInputError(f"--env-selection regret needs a reference solver, and the "
+                             f"{domain.name} domain has none (REFERENCE_POLICY in "
+                             f"{domain.policy_package})")
     root = args.out or default_run_dir(config)
     session = Session.create(config, root, progress=Progress(quiet=args.quiet))
     session.progress.message(f"coevolve: run directory {root}")

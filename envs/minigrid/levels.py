@@ -20,6 +20,8 @@ from envs.api import LevelCheck, describe_exception, seed_generators
 from envs.minigrid.runner import build_env
 
 FREE, BLOCK, LAVA, GOAL, DOOR, KEY = range(6)
+LEFT, RIGHT, FORWARD, PICKUP, DROP, TOGGLE = range(6)
+"""MiniGrid's actions."""
 _MOVES = ((1, 0), (0, 1), (-1, 0), (0, -1))
 
 
@@ -43,6 +45,8 @@ class Level:
     direction: int
     goals: tuple
     max_steps: int
+    carrying: int = -1
+    """Index into ``keys`` of a key the agent carries at the start (-1: none)."""
 
 
 @dataclass(frozen=True)
@@ -154,14 +158,8 @@ def search(level: Level, closed_doors_open: bool = False, limit: int | None = No
         closed_doors_open: treat closed (unlocked) doors as open, as a relaxation.
         limit: raise _SearchTooLarge after visiting this many states.
     """
-    kinds, refs, fronts = level.kinds, level.refs, _fronts(level)
-    door_colour = [colour for _, colour, _ in level.doors]
-    door_locked = [locked for _, _, locked in level.doors]
-    if closed_doors_open:
-        kinds = tuple(FREE if kind == DOOR and not door_locked[ref] else kind
-                      for kind, ref in zip(kinds, refs))
-    key_colour = [colour for _, colour in level.keys]
-    start = (level.start, level.direction, -1, 0, 0)
+    rules = _Rules.of(level, closed_doors_open)
+    start = rules.start(level)
     seen = {start}
     frontier = [start]
     reached, opened_any, picked_any = {level.start}, 0, 0
@@ -169,35 +167,114 @@ def search(level: Level, closed_doors_open: bool = False, limit: int | None = No
     while frontier:
         depth += 1
         following = []
-        for cell, direction, carry, opened, picked in frontier:
-            front = fronts[4 * cell + direction]
-            successors = [(cell, (direction - 1) % 4, carry, opened, picked),
-                          (cell, (direction + 1) % 4, carry, opened, picked)]
-            if front >= 0:
-                kind, ref = kinds[front], refs[front]
-                if kind == GOAL:
+        for state in frontier:
+            for _, successor in rules.successors(state):
+                if successor is None:
                     return Search(depth, frozenset(reached), opened_any, picked_any)
-                if (kind == FREE or (kind == DOOR and opened >> ref & 1)
-                        or (kind == KEY and picked >> ref & 1)):
-                    successors.append((front, direction, carry, opened, picked))
-                    if carry >= 0 and (kind == FREE or kind == KEY):
-                        successors.append((cell, direction, -1, opened, picked))
-                elif kind == KEY and carry < 0:
-                    successors.append((cell, direction, ref, opened, picked | 1 << ref))
-                elif kind == DOOR and (not door_locked[ref] or (
-                        carry >= 0 and key_colour[carry] == door_colour[ref])):
-                    successors.append((cell, direction, carry, opened | 1 << ref, picked))
-            for state in successors:
-                if state not in seen:
-                    seen.add(state)
-                    following.append(state)
-                    reached.add(state[0])
-                    opened_any |= state[3]
-                    picked_any |= state[4]
+                if successor not in seen:
+                    seen.add(successor)
+                    following.append(successor)
+                    reached.add(successor[0])
+                    opened_any |= successor[3]
+                    picked_any |= successor[4]
         frontier = following
         if limit is not None and len(seen) > limit:
             raise _SearchTooLarge
     return Search(None, frozenset(reached), opened_any, picked_any)
+
+
+def plan(level: Level, limit: int = 300_000, no_drop: frozenset = frozenset()) -> list[int] | None:
+    """A shortest action sequence that takes the agent to a goal, or None if there is none.
+
+    Exact unless the search passes ``limit`` states; then a shortest plan of the relaxation in
+    which closed doors count as open (whoever follows it toggles a closed door in its way). A
+    key is never dropped onto a cell in ``no_drop``.
+    """
+    try:
+        return _plan(level, False, limit, no_drop)
+    except _SearchTooLarge:
+        return _plan(level, True, None, no_drop)
+
+
+def _plan(level: Level, closed_doors_open: bool, limit: int | None,
+          no_drop: frozenset) -> list[int] | None:
+    """The breadth-first search of :func:`search`, remembering how each state was reached."""
+    rules = _Rules.of(level, closed_doors_open, no_drop)
+    start = rules.start(level)
+    came_from = {start: None}
+    frontier = [start]
+    while frontier:
+        following = []
+        for state in frontier:
+            for action, successor in rules.successors(state):
+                if successor is None:
+                    actions = [action]
+                    while came_from[state] is not None:
+                        state, step = came_from[state]
+                        actions.append(step)
+                    return actions[::-1]
+                if successor not in came_from:
+                    came_from[successor] = (state, action)
+                    following.append(successor)
+        frontier = following
+        if limit is not None and len(came_from) > limit:
+            raise _SearchTooLarge
+    return None
+
+
+@dataclass(frozen=True)
+class _Rules:
+    """MiniGrid's rules on one level, over states (cell, direction, key carried, doors opened,
+    keys picked); the last two are bit masks over ``Level.doors`` and ``Level.keys``."""
+
+    kinds: tuple
+    refs: tuple
+    fronts: list
+    door_colour: list
+    door_locked: list
+    key_colour: list
+    no_drop: frozenset = frozenset()
+    """Cells no key may be dropped onto."""
+
+    @classmethod
+    def of(cls, level: Level, closed_doors_open: bool, no_drop: frozenset = frozenset()) -> "_Rules":
+        door_locked = [locked for _, _, locked in level.doors]
+        kinds = level.kinds
+        if closed_doors_open:
+            kinds = tuple(FREE if kind == DOOR and not door_locked[ref] else kind
+                          for kind, ref in zip(kinds, level.refs))
+        return cls(kinds, level.refs, _fronts(level), [colour for _, colour, _ in level.doors],
+                   door_locked, [colour for _, colour in level.keys], no_drop)
+
+    @staticmethod
+    def start(level: Level) -> tuple:
+        """The start state: a key carried at the start is picked already."""
+        carry = level.carrying
+        return (level.start, level.direction, carry, 0, 0 if carry < 0 else 1 << carry)
+
+    def successors(self, state: tuple) -> list[tuple[int, tuple | None]]:
+        """(action, next state) for every action that changes the state; the next state is
+        None when the action steps onto a goal."""
+        cell, direction, carry, opened, picked = state
+        front = self.fronts[4 * cell + direction]
+        successors = [(LEFT, (cell, (direction - 1) % 4, carry, opened, picked)),
+                      (RIGHT, (cell, (direction + 1) % 4, carry, opened, picked))]
+        if front < 0:
+            return successors
+        kind, ref = self.kinds[front], self.refs[front]
+        if kind == GOAL:
+            return [(FORWARD, None)]
+        if (kind == FREE or (kind == DOOR and opened >> ref & 1)
+                or (kind == KEY and picked >> ref & 1)):
+            successors.append((FORWARD, (front, direction, carry, opened, picked)))
+            if carry >= 0 and (kind == FREE or kind == KEY) and front not in self.no_drop:
+                successors.append((DROP, (cell, direction, -1, opened, picked)))
+        elif kind == KEY and carry < 0:
+            successors.append((PICKUP, (cell, direction, ref, opened, picked | 1 << ref)))
+        elif kind == DOOR and (not self.door_locked[ref] or (
+                carry >= 0 and self.key_colour[carry] == self.door_colour[ref])):
+            successors.append((TOGGLE, (cell, direction, carry, opened | 1 << ref, picked)))
+        return successors
 
 
 def _flood(level: Level, passable) -> set:

@@ -7,6 +7,8 @@ behaviours of ``blocks.py`` (see ``BUILDING_BLOCKS_DOC``) through
 """
 from pathlib import Path
 
+from envs.api import trusted_policy
+
 from policies.minigrid.catalogue import CATALOGUE, assemble_policy
 from policies.minigrid.mutations import mutate_policy
 
@@ -15,6 +17,9 @@ SEED_BEHAVIOURS: tuple[str, ...] = ("greedy_to_goal",)
 
 SEED_POLICY: str = Path(__file__).with_name("seed_policy.py").read_text()
 """Source of the naive seed policy program."""
+
+REFERENCE_POLICY: str = trusted_policy("policies.minigrid.reference")
+"""The reference solver: the feasibility check's search as a policy (:mod:`.reference`)."""
 
 BUILDING_BLOCKS_DOC: str = """\
 ### MiniGrid policy building blocks (offline designer)
@@ -64,5 +69,5 @@ built from blocks the offline designer only perturbs numeric constants.
 """
 """README-ready description of the building blocks the offline policy search draws on."""
 
-__all__ = ["BUILDING_BLOCKS_DOC", "CATALOGUE", "SEED_BEHAVIOURS", "SEED_POLICY",
+__all__ = ["BUILDING_BLOCKS_DOC", "CATALOGUE", "REFERENCE_POLICY", "SEED_BEHAVIOURS", "SEED_POLICY",
            "assemble_policy", "mutate_policy"]

@@ -5,10 +5,14 @@ designer's programs are a genome of constants plus the blocks it selects (:mod:`
 """
 from __future__ import annotations
 
-from policies.pygame_nav.program import SEED_GENOME, Genome, policy_program, read_genome
+from policies.pygame_nav.program import (REFERENCE_GENOME, SEED_GENOME, Genome, policy_program,
+                                         read_genome)
 
 SEED_POLICY = policy_program(SEED_GENOME)
 """Source of the seed policy: straight toward the goal centre."""
+
+REFERENCE_POLICY = policy_program(REFERENCE_GENOME)
+"""The reference solver of regret selection: the A* genome ``REFERENCE_GENOME``."""
 
 BUILDING_BLOCKS_DOC = """\
 Navigation policy building blocks (policies.pygame_nav.blocks), selected by a program's genome:
@@ -33,4 +37,4 @@ Mutations (policies.pygame_nav.mutations.mutate_policy) switch the planner, togg
 replanning, stuck detection, sliding, arrival and damping, and rescale GRID_CELL, MARGIN, WAYPOINT_TOL and
 WALL_TURN."""
 
-__all__ = ["BUILDING_BLOCKS_DOC", "SEED_POLICY", "Genome", "policy_program", "read_genome"]
+__all__ = ["BUILDING_BLOCKS_DOC", "REFERENCE_POLICY", "SEED_POLICY", "Genome", "policy_program", "read_genome"]

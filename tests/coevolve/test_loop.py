@@ -210,3 +210,58 @@ def test_climbing_environment_search_mutates_the_hardest_solved_level_again(toy_
     assert chosen["narrow"]["mixture_success"] == 1.0  # one round: every level solved
     assert chosen["climb"]["mixture_success"] < 1.0  # the climb reached a level it fails
     assert chosen["climb"]["measures"]["level"] > chosen["narrow"]["measures"]["level"]
+
+
+def test_regret_selection_keeps_the_level_the_reference_outdoes_the_mixture_on_most(toy_domain,
+                                                                                   tmp_path):
+    """The toy reference (skill 15) plays every accepted level under regret selection; a level
+    it completes in under half its episodes is rejected."""
+    from coevolve.evaluate import episode_seed
+    from coevolve.loop import REFERENCE_FLOOR, env_preference
+
+    def reference_wins(c):  # the toy rule, on the run's episode seeds
+        return np.mean([15 + episode_seed(c.sha256, 0, i) % 3 - 1 >= c.measures["level"]
+                        for i in range(6)])
+
+    start = tmp_path / "level13.py"
+    start.write_text("LEVEL = 13\n")
+    records = toy_records(str(tmp_path / "regret"), 3, candidates=3, episodes=6,
+                          seed_env=str(start), env_selection="regret")
+    guarded = 0
+    for record in records[1:]:
+        envs = [Candidate.from_json(c) for c in record["candidates"] if c["kind"] == "env"]
+        refereed = [c for c in envs if c.reference_success is not None]
+        assert all(c.mixture_success is not None for c in refereed)
+        for c in refereed:
+            assert c.reference_success == reference_wins(c)
+            assert c.rejected == (c.reference_success < REFERENCE_FLOOR)
+            guarded += c.rejected
+            if c.rejected:
+                assert c.category.value == "unsolved_by_reference" and "reference" in c.reason
+        kept = [c for c in refereed if not c.rejected]
+        if record["env"] is not None:
+            best = min(kept, key=lambda c: env_preference(c, "level", "regret"))
+            assert record["env"]["sha256"] == best.sha256
+            assert best.reference_success - best.mixture_success == max(
+                c.reference_success - c.mixture_success for c in kept)
+    assert guarded > 0  # levels 16+ were proposed and refused
+    assert json.loads((tmp_path / "regret" / "config.json").read_text())["env_selection"] == "regret"
+
+
+def test_minimax_selection_has_the_reference_play_the_chosen_level_only(toy_domain, tmp_path):
+    records = toy_records(str(tmp_path / "minimax"), 2, candidates=3)
+    for record in records[1:]:
+        envs = [c for c in record["candidates"] if c["kind"] == "env"]
+        assert [c["status"] for c in envs if "reference_success" in c] == ["chosen"]
+        assert next(c for c in envs if c["status"] == "chosen")["measures"]["level"] <= 14
+        assert next(c for c in envs if c["status"] == "chosen")["reference_success"] == 1.0
+
+
+def test_regret_selection_without_a_reference_solver_is_refused(tmp_path):
+    out = tmp_path / "run"
+    result = subprocess.run([sys.executable, "-m", "coevolve", "run", "--domain", "driving",
+                             "--env-selection", "regret", "--out", str(out)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and "reference solver" in result.stderr
+    assert not out.exists()

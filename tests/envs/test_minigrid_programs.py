@@ -66,6 +66,11 @@ def load(source: str, kind: str = "env") -> types.ModuleType:
 
 
 def grid_env(rows: list[str], max_steps: int = 200) -> types.ModuleType:
+    """The program of :func:`grid_source`, loaded."""
+    return load(grid_source(rows, max_steps))
+
+
+def grid_source(rows: list[str], max_steps: int = 200) -> str:
     """A program whose level is drawn from text rows, one character per cell.
 
     ``#`` wall, ``.`` empty, ``G`` goal, ``L`` lava, ``>v<^`` the agent facing east/south/west/
@@ -106,7 +111,7 @@ class CustomEnv(MiniGridEnv):
                     self.agent_pos = (x, y)
                     self.agent_dir = ">v<^".index(char)
 '''
-    return load(source)
+    return source
 
 
 def test_grid_env_draws_the_rows():
