@@ -22,6 +22,7 @@ and the share of iterations whose chosen policy solves its own new level at leas
 import sys
 
 from coevolve.domains import get_domain
+from coevolve.loop import REFERENCE_FLOOR
 from coevolve.store import RunStore
 
 SOLVES = 0.8
@@ -50,10 +51,14 @@ def iteration_row(previous: dict, record: dict, measure: str | None) -> dict:
     policies = [c for c in record["candidates"] if c["kind"] == "policy" and c.get("success") is not None]
     chosen = next((c for c in policies if c["status"] == "chosen"), None)
     best = max((c["success"] for c in policies), default=None)
+    level = next((c for c in envs if c["status"] == "chosen"), {})
+    reference = level.get("reference_success")
     if not record["env"]:
         limit = "no level"
     elif accepted and min(c["mixture_success"] for c in accepted) >= 1.0:
         limit = "levels too easy"
+    elif reference is not None and reference < REFERENCE_FLOOR:
+        limit = "beyond the reference"
     elif best is None or best < SOLVES:
         limit = "policy search"
     elif record["value"] < 1.0 and record["value"] <= previous["value"]:
@@ -64,7 +69,7 @@ def iteration_row(previous: dict, record: dict, measure: str | None) -> dict:
             "difficulty": ((record["env"] or {}).get("measures") or {}).get(measure),
             "accepted": f"{len(accepted)}/{len(envs)}",
             "rejected": dict(record["counts"]["env"]["rejected"]),
-            "mixture": next((c["mixture_success"] for c in envs if c["status"] == "chosen"), None),
+            "mixture": level.get("mixture_success"), "reference": reference,
             "parent": parent_success(previous, record), "best": best,
             "chosen": chosen["success"] if chosen else None,
             "value": record["value"], "limit": limit}
@@ -96,12 +101,12 @@ def main(roots: list[str]) -> None:
         records, measure = read(root)
         rows = [iteration_row(before, after, measure) for before, after in zip(records, records[1:])]
         print(f"{root}  (difficulty: {measure})")
-        print(f"{'iter':>4} {'difficulty':>10} {'envs ok':>7} {'mixture':>7} {'parent':>6} "
+        print(f"{'iter':>4} {'difficulty':>10} {'envs ok':>7} {'mixture':>7} {'ref':>5} {'parent':>6} "
               f"{'best':>5} {'chosen':>6} {'value':>5}  limit / rejections")
         for r in rows:
             rejected = ", ".join(f"{k} {v}" for k, v in r["rejected"].items())
             print(f"{r['iteration']:>4} {show(r['difficulty'], 10, 1)} {r['accepted']:>7} "
-                  f"{show(r['mixture'], 7)} {show(r['parent'], 6)} {show(r['best'], 5)} "
+                  f"{show(r['mixture'], 7)} {show(r['reference'], 5)} {show(r['parent'], 6)} {show(r['best'], 5)} "
                   f"{show(r['chosen'], 6)} {show(r['value'], 5)}  {r['limit']}"
                   f"{'  (' + rejected + ')' if rejected else ''}")
         summary = checks(rows)

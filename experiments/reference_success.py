@@ -1,0 +1,85 @@
+"""The reference solver on a run's levels, and where regret selection would have chosen otherwise.
+
+    python experiments/reference_success.py RUN [RUN ...]
+
+For every iteration of a finished (or running) run: the domain's reference solver plays each
+accepted environment candidate in the sandbox with the run's episodes and seeds, as the loop
+plays it under ``--env-selection regret``. The table shows its success on the chosen level and
+the range over the accepted candidates, and the candidate regret selection would have kept
+from the same candidates (``coevolve.loop.env_preference``, with the reference floor). The first
+iteration where that differs from the run's choice is where a regret run leaves the run's path;
+before it, the two runs are the same. Nothing is written into the run directory.
+"""
+import sys
+from dataclasses import replace
+
+from coevolve.config import RunConfig
+from coevolve.domains import domain_of
+from coevolve.evaluate import Evaluator
+from coevolve.loop import REFERENCE_FLOOR, env_preference
+from coevolve.program import Program
+from coevolve.records import Candidate, Status
+from coevolve.session import executor_for
+from coevolve.store import RunStore
+
+
+def regret_choice(candidates: list[Candidate], measure: str | None) -> Candidate | None:
+    """The candidate regret selection keeps among refereed, accepted ``candidates``."""
+    kept = [c for c in candidates if c.reference_success >= REFERENCE_FLOOR]
+    return min(kept, key=lambda c: env_preference(c, measure, "regret")) if kept else None
+
+
+def iteration_rows(root: str) -> list[dict]:
+    """Per iteration: the reference's success on the accepted levels and regret's choice."""
+    store = RunStore(root)
+    config = RunConfig.from_dict(store.load_config())
+    domain = domain_of(config)
+    reference = domain.reference_policy()
+    if reference is None:
+        raise SystemExit(f"the {domain.name} domain has no reference solver")
+    executor = executor_for(replace(config, workers=1))
+    evaluator = Evaluator(domain.env_package, executor, config.episodes, config.seed,
+                          reuse=config.reuse)
+    rows = []
+    try:
+        for record in store.iterations()[1:]:
+            accepted = [Candidate.from_json(c) for c in record["candidates"]
+                        if c["kind"] == "env" and c["status"] != Status.REJECTED.value]
+            programs = [Program("env", domain.name, store.read(c.file)) for c in accepted]
+            assert all(p.sha256 == c.sha256 for p, c in zip(programs, accepted))
+            cells = evaluator.evaluate([(reference, program) for program in programs])
+            refereed = [c.refereed(cell.success_rate) for c, cell in zip(accepted, cells)]
+            chosen = next((c for c in refereed if c.status is Status.CHOSEN), None)
+            regret = regret_choice(refereed, domain.difficulty_measure)
+            rows.append({"iteration": record["iteration"],
+                         "chosen": chosen.reference_success if chosen else None,
+                         "low": min((c.reference_success for c in refereed), default=None),
+                         "high": max((c.reference_success for c in refereed), default=None),
+                         "same": (chosen is None and regret is None) or (
+                             chosen is not None and regret is not None
+                             and chosen.sha256 == regret.sha256)})
+    finally:
+        executor.close()
+    return rows
+
+
+def show(value) -> str:
+    return "    -" if value is None else f"{value:5.2f}"
+
+
+def main(roots: list[str]) -> None:
+    for root in roots:
+        rows = iteration_rows(root)
+        print(f"{root}: the reference solver's success (floor {REFERENCE_FLOOR:.0%})")
+        print("iter chosen  lowest highest  regret keeps the same level")
+        for r in rows:
+            print(f"{r['iteration']:>4} {show(r['chosen'])}  {show(r['low'])}   {show(r['high'])}"
+                  f"  {'yes' if r['same'] else 'no'}")
+        first = next((r["iteration"] for r in rows if not r["same"]), None)
+        below = sum(r["chosen"] is not None and r["chosen"] < REFERENCE_FLOOR for r in rows)
+        print(f"chosen levels below the floor: {below} of {len(rows)}; regret selection first "
+              f"keeps another level at iteration {first if first else '- (never)'}\n")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
