@@ -51,12 +51,16 @@ class Session:
     def create(cls, config: RunConfig, root: str, progress: Progress | None = None,
                executor=None, designer=None) -> "Session":
         """A new run in ``root`` (which must not hold a run yet)."""
-        # a bad domain, meta-solver, designer or executor is a user error before anything
-        # is written
+        # a bad domain, meta-solver, selection, designer or executor is a user error before
+        # anything is written
         domain = domain_of(config)
         if config.meta_solver not in META_SOLVERS:
             raise UserInputError(f"--meta-solver {config.meta_solver!r}: choose one of "
                                  f"{', '.join(sorted(META_SOLVERS))}")
+        if config.env_selection == "regret" and domain.reference_policy() is None:
+            raise UserInputError(f"--env-selection regret needs a reference solver, and the "
+                                 f"{domain.name} domain has none (REFERENCE_POLICY in "
+                                 f"{domain.policy_package})")
         designer = designer or designer_for(domain, config)
         seeds = seed_programs(config, domain)  # read and validated before any process starts
         executor = executor or executor_for(config)

@@ -39,10 +39,6 @@ def main(args) -> int:
     config = config_from_args(RunConfig, args, **domain_defaults(args, domain),
                               env_package=domain.env_package, policy_package=domain.policy_package)
     check_config(config)
-    if config.env_selection == "regret" and domain.reference_policy() is None:
-        raise UserInputError(f"--env-selection regret needs a reference solver, and the "
-                             f"{domain.name} domain has none (REFERENCE_POLICY in "
-                             f"{domain.policy_package})")
     root = args.out or default_run_dir(config)
     session = Session.create(config, root, progress=Progress(quiet=args.quiet))
     session.progress.message(f"coevolve: run directory {root}")
