@@ -14,6 +14,7 @@ ENV_REQUIRED = ("LEVEL",)
 POLICY_REQUIRED = ("policy",)
 ALLOWED_IMPORTS = frozenset()
 DEFAULT_MAX_SECONDS = 10.0
+DIFFICULTY_MEASURE = "level"
 SEED_ENV = "LEVEL = 1\n"
 DOC_ENV = "An environment program sets LEVEL (an int, at most 20)."
 DOC_POLICY = "A policy program defines policy() returning its SKILL."

@@ -1,0 +1,40 @@
+"""The run-directory experiments on toy runs: what they read back agrees with what the run did."""
+import importlib.util
+import os
+
+from tests.coevolve.test_loop import toy_records
+
+EXPERIMENTS = os.path.join(os.path.dirname(__file__), "..", "..", "experiments")
+
+
+def experiment(name: str):
+    """The module experiments/<name>.py."""
+    spec = importlib.util.spec_from_file_location(name, os.path.join(EXPERIMENTS, f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_reference_success_replays_a_regret_runs_choices(toy_domain, tmp_path):
+    root = str(tmp_path / "regret")
+    records = toy_records(root, 3, candidates=3, episodes=6, env_selection="regret")
+    rows = experiment("reference_success").iteration_rows(root)
+    assert [r["iteration"] for r in rows] == [1, 2, 3]
+    assert all(r["same"] for r in rows)  # the same candidates, episodes and seeds: the same pick
+    for record, row in zip(records[1:], rows):
+        chosen = next((c for c in record["candidates"] if c["status"] == "chosen"
+                       and c["kind"] == "env"), None)
+        assert row["chosen"] == (chosen["reference_success"] if chosen else None)
+
+
+def test_curriculum_curves_read_every_iteration(toy_domain, tmp_path):
+    root = str(tmp_path / "run")
+    records = toy_records(root, 3, candidates=2)
+    module = experiment("curriculum_curves")
+    run = module.curves(root)
+    assert run["label"] == "toy s0 minimax"
+    assert run["value"] == ([0, 1, 2, 3], [r["value"] for r in records])
+    assert run["difficulty"][1] == [float(r["env"]["measures"]["level"]) for r in records
+                                    if r["env"]]
+    module.figure([run], str(tmp_path / "curves.png"))
+    assert (tmp_path / "curves.png").read_bytes()[:4] == b"\x89PNG"
