@@ -60,15 +60,17 @@ def generate_paddle_target(predicted_x, obs):
 @trainable
 def select_paddle_action(target_x, obs):
     if target_x is None or "Player" not in obs:
-        return 0
-    if target_x > value(obs, "Player", "x") + value(obs, "Player", "dx"):
+        return 1
+    if target_x > rest(obs, "Player", "x", 0.5, 8, 144):
         return 2
-    if target_x < value(obs, "Player", "x") + value(obs, "Player", "dx"):
+    if target_x < rest(obs, "Player", "x", 0.5, 8, 144):
         return 3
     return 0
 """,),
 }
-"""Macro mutations: where the falling ball meets the paddle, and a paddle that leads its motion."""
+"""Macro mutations: where the falling ball meets the paddle, and a paddle steered by where it
+will come to rest (its momentum) rather than where it is; the two comparisons share both
+operands, so the matched-margin edit can open a dead zone in one step."""
 
 GAME = Game(
     "Breakout", "ALE/Breakout-v5", 4, True, observe_breakout, DOC, template="breakout.py",
@@ -76,6 +78,6 @@ GAME = Game(
     stages=Stages(0.0, 300.0, 400.0, goal="keep the ball in play and break blocks, the upper "
                   "rows are worth more"),
     objects=("Ball", "Player"),
-    primitives=('land(obs, "Ball", "y", 189, 8, 151)',),
+    primitives=('land(obs, "Ball", "y", 189, 8, 151)', 'rest(obs, "Player", "x", 0.5, 8, 144)'),
     macros=MACROS, horizon=300)
 """Breakout; feedback stages <= 0 / > 0 / >= 300, stop at 400."""

@@ -39,15 +39,15 @@ def predict_ball_trajectory(obs):
 def select_action(predicted_y, obs):
     if predicted_y is None or "Player" not in obs:
         return 0
-    if predicted_y < value(obs, "Player", "y") + 4:
+    if predicted_y < rest(obs, "Player", "y", 0.65, 34, 190) + 4:
         return 2
-    if predicted_y > value(obs, "Player", "y") + 4:
+    if predicted_y > rest(obs, "Player", "y", 0.65, 34, 190) + 4:
         return 3
     return 0
 """,),
 }
 """Macro mutations: the ball's landing point with wall bounces, and a paddle that follows it
-(comparisons bounding a band share both operands, so the matched-margin edit can open a dead
+by where its momentum brings it to rest (comparisons bounding a band share both operands, so the matched-margin edit can open a dead
 zone in one step)."""
 
 GAME = Game(
@@ -55,6 +55,6 @@ GAME = Game(
     stages=Stages(0.0, 19.0, 21.0, goal="win points: return every ball and angle it past the "
                   "enemy paddle; the maximum is 21"),
     objects=("Ball", "Player", "Enemy"),
-    primitives=('land(obs, "Ball", "x", 140, 31, 193)',),
+    primitives=('land(obs, "Ball", "x", 140, 31, 193)', 'rest(obs, "Player", "y", 0.65, 34, 190)'),
     macros=MACROS, horizon=400)
 """Pong; feedback stages <= 0 / > 0 / >= 19, stop at 21."""

@@ -71,7 +71,8 @@ def _is_choice_literal(node) -> bool:
                                          and _is_number_constant(node.operand))
 
 
-NUMBER_CALLS = frozenset({"value", "land", "nearest", "clamp", "offset", "dodge", "column"})
+NUMBER_CALLS = frozenset({"value", "land", "rest", "nearest", "clamp", "offset", "dodge",
+                          "column"})
 """Helper functions of the starters whose calls are numbers (sub-expressions to replace)."""
 
 

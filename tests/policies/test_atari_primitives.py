@@ -55,11 +55,21 @@ def test_nearest_and_clamp():
     assert [module.clamp(v, 34, 116) for v in (0, 50, 200)] == [34, 50, 116]
 
 
+def test_rest_adds_the_carried_part_of_the_last_move_within_the_limits():
+    rest = helpers().rest
+    obs = {"Player": {"x": 60, "y": 100, "dx": 22, "dy": -20}}
+    assert rest(obs, "Player", "x", 0.5, 8, 144) == 71
+    assert rest(obs, "Player", "y", 0.65, 34, 190) == pytest.approx(87)
+    assert rest({"Player": {"x": 140, "dx": 23}}, "Player", "x", 0.5, 8, 144) == 144
+    assert rest({"Player": {"x": 60, "dx": 0}}, "Player", "x", 0.5, 8, 144) == 60
+    assert rest({}, "Player", "x", 0.5, 8, 144) == 0
+
+
 @pytest.mark.parametrize("game", list(PRIMITIVES))
 def test_every_primitive_evaluates_on_the_starter(game):
     module = types.ModuleType("policy_program")
     exec(template_source(game), module.__dict__)
-    obs = {"Ball": {"x": 50, "y": 100, "dx": 2, "dy": 2}, "Player": {"x": 60, "y": 185},
+    obs = {"Ball": {"x": 50, "y": 100, "dx": 2, "dy": 2}, "Player": {"x": 60, "y": 185, "dx": 4, "dy": 0},
            "Alien0": {"x": 40, "y": 30}, "Bullet0": {"x": 62, "y": 120, "dx": 0, "dy": 2}}
     for text in PRIMITIVES[game]:
         assert isinstance(eval(text, module.__dict__, {"obs": obs}), (int, float))
@@ -70,7 +80,7 @@ def test_insert_primitive_puts_a_primitive_into_a_numeric_expression():
     function = trainable_functions(tree)[0]
     before = ast.unparse(function)
     note = insert_primitive(function, np.random.default_rng(0),
-                            PolicyMutator(("Ball",), primitives=PRIMITIVES["Pong"]))
+                            PolicyMutator(("Ball",), primitives=PRIMITIVES["Pong"][:1]))
     assert "land(obs, 'Ball', 'x', 140, 31, 193)" in ast.unparse(function) != before
     assert note.startswith("predict_ball_trajectory: ")
     assert insert_primitive(function, np.random.default_rng(0), PolicyMutator(("Ball",))) is None

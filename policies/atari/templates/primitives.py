@@ -41,6 +41,23 @@ def land(obs, name, axis, target, low, high):
     return low + (folded if folded <= span else 2 * span - folded)
 
 
+def rest(obs, name, axis, carry, low, high):
+    """Where paddle ``name`` comes to rest along ``axis`` if no move is pressed from now on.
+
+    A paddle is driven with a lag: a press moves it this step and again the next, so it keeps
+    going after the last press. Checked on the emulator (sticky 0, frameskip 4): a Breakout
+    press moves the paddle about 12 px that step and 11 px the next (held: 23 px a step, so
+    ``carry`` 0.5 of the last move); a Pong press about 10, 10, then 3 px (``carry`` about 0.65).
+    Returns the position plus ``carry`` times the last move (dx or dy), limited to
+    ``[low, high]``, or 0 if ``name`` is not visible. Example:
+    ``rest(obs, "Player", "x", 0.5, 8, 144)`` is where the Breakout paddle's left edge stops.
+    """
+    if name not in obs:
+        return 0
+    item = obs[name]
+    return clamp(item[axis] + carry * item["d" + axis], low, high)
+
+
 def nearest(obs, prefix, key, x):
     """``key`` of the object named ``prefix`` + index (e.g. "Alien3") nearest to ``x``
     horizontally, or 0 when there is none."""
