@@ -61,16 +61,17 @@ def generate_paddle_target(predicted_x, obs):
 def select_paddle_action(target_x, obs):
     if target_x is None or "Player" not in obs:
         return 1
-    if target_x > rest(obs, "Player", "x", 0.5, 8, 144):
+    if target_x > rest(obs, "Player", "x", 0.5, 8, 144) + 4:
         return 2
-    if target_x < rest(obs, "Player", "x", 0.5, 8, 144):
+    if target_x < rest(obs, "Player", "x", 0.5, 8, 144) - 4:
         return 3
     return 0
 """,),
 }
 """Macro mutations: where the falling ball meets the paddle, and a paddle steered by where it
-will come to rest (its momentum) rather than where it is; the two comparisons share both
-operands, so the matched-margin edit can open a dead zone in one step."""
+will come to rest (its momentum) rather than where it is, with a small dead zone (a press moves
+it about 23 px in all); the two comparisons share both operands, so the matched-margin edit
+widens or narrows the dead zone in one step."""
 
 GAME = Game(
     "Breakout", "ALE/Breakout-v5", 4, True, observe_breakout, DOC, template="breakout.py",
