@@ -42,12 +42,14 @@ MACROS = {
 def decide_movement(obs):
     if "Player" not in obs:
         return 0
-    escape = dodge(obs, value(obs, "Player", "x"), 6, 30)
+    escape = dodge(obs, value(obs, "Player", "x"), 6, 40)
     if escape != 0:
         return escape
-    if column(obs, value(obs, "Player", "x"), 3) > value(obs, "Player", "x"):
+    if column(obs, value(obs, "Player", "x"), 3) > value(obs, "Player", "x") and dodge(
+            obs, value(obs, "Player", "x") + 4, 6, 40) == 0:
         return 1
-    if column(obs, value(obs, "Player", "x"), 3) < value(obs, "Player", "x"):
+    if column(obs, value(obs, "Player", "x"), 3) < value(obs, "Player", "x") and dodge(
+            obs, value(obs, "Player", "x") - 4, 6, 40) == 0:
         return -1
     return 0
 """,),
@@ -59,8 +61,8 @@ def decide_shoot(obs):
     return abs(column(obs, value(obs, "Player", "x"), 3) - value(obs, "Player", "x")) < 4
 """,),
 }
-"""Macro mutations: dodge the nearest bomb, else aim at the alien column ahead of the march;
-shoot when no shot of yours is flying."""
+"""Macro mutations: step out of the falling bombs' paths, else aim at the alien column ahead of
+the march without stepping under a bomb; shoot when no shot of yours is flying."""
 
 GAME = Game(
     "SpaceInvaders", "ALE/SpaceInvaders-v5", 6, False, observe_space_invaders, DOC,
@@ -71,7 +73,7 @@ GAME = Game(
     primitives=('nearest(obs, "Alien", "x", value(obs, "Player", "x"))',
                 'nearest(obs, "Bullet", "x", value(obs, "Player", "x"))',
                 'nearest(obs, "Bullet", "y", value(obs, "Player", "x"))',
-                'dodge(obs, value(obs, "Player", "x"), 6, 30)',
+                'dodge(obs, value(obs, "Player", "x"), 6, 40)',
                 'column(obs, value(obs, "Player", "x"), 3)'),
     macros=MACROS, horizon=100)
 """Space Invaders; feedback stages < 100 / >= 100 / >= 300, stop at 2000."""

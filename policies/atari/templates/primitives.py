@@ -88,21 +88,31 @@ def offset(obs, prefix, key, name):
 
 
 def dodge(obs, x, width, height):
-    """Which way the cannon at ``x`` steps from a falling shot ("Bullet<i>" with dy > 0) within
-    ``width`` px horizontally of its centre (x + 3) and ``height`` px above the cannon's row
-    (y 185): 1 right, -1 left, 0 when none threatens. Near a wall (x < 50 or x > 100) it steps
-    away from the wall."""
-    threats = [item for name, item in obs.items() if name.startswith("Bullet")
-               and isinstance(item, dict) and 0 < item["dy"] < 20
-               and abs(item["x"] - x - 3) <= width and -10 <= 185 - item["y"] <= height]
-    if not threats:
+    """Which way the cannon at ``x`` steps out of the path of the falling bombs: 1 right, -1
+    left, 0 when none threatens it.
+
+    A bomb ("Bullet<i>" moving down, 0 < dy < 20) threatens a position when its column is within
+    ``width`` px of the cannon's centre (position + 3) and its top is at most ``height`` px above
+    the cannon's row (y 185). The cannon heads for the nearest position inside its range (34..116)
+    that no such bomb threatens, on the side away from the lowest bomb when both are as near,
+    so it keeps one direction while it escapes. Checked on the emulator: bombs fall straight
+    down 4 px a step (1 px wide, 10 tall) and the cannon moves 2 px every other step, so leaving
+    a bomb's column from under its centre takes about 10 steps (``height`` 40 or more)."""
+    bombs = [item for name, item in obs.items() if name.startswith("Bullet")
+             and isinstance(item, dict) and 0 < item["dy"] < 20 and -10 <= 185 - item["y"] <= height]
+
+    def threatened(position):
+        return any(abs(bomb["x"] - position - 3) <= width for bomb in bombs)
+
+    if not threatened(x):
         return 0
-    bomb = min(threats, key=lambda item: 185 - item["y"])
-    if x < 50:
-        return 1
-    if x > 100:
-        return -1
-    return 1 if bomb["x"] <= x else -1
+    lowest = max(bombs, key=lambda item: item["y"])
+    first = 1 if lowest["x"] <= x + 3 else -1
+    for distance in range(1, 83):
+        for direction in (first, -first):
+            if 34 <= x + direction * distance <= 116 and not threatened(x + direction * distance):
+                return direction
+    return 0
 
 
 def column(obs, x, lead):
