@@ -52,7 +52,22 @@ def decide_movement(obs):
             obs, value(obs, "Player", "x") - 4, 6, 40) == 0:
         return -1
     return 0
-""",),
+""", """\
+@trainable
+def decide_movement(obs):
+    if "Player" not in obs:
+        return 0
+    escape = dodge(obs, value(obs, "Player", "x"), 6, 40)
+    if escape != 0:
+        return escape
+    if column(obs, 116, 3) > value(obs, "Player", "x") and dodge(
+            obs, value(obs, "Player", "x") + 4, 6, 40) == 0:
+        return 1
+    if column(obs, 116, 3) < value(obs, "Player", "x") and dodge(
+            obs, value(obs, "Player", "x") - 4, 6, 40) == 0:
+        return -1
+    return 0
+"""),
     "decide_shoot": ("""\
 @trainable
 def decide_shoot(obs):
@@ -62,7 +77,8 @@ def decide_shoot(obs):
 """,),
 }
 """Macro mutations: step out of the falling bombs' paths, else aim at the alien column ahead of
-the march without stepping under a bomb; shoot when no shot of yours is flying."""
+the march (the nearest one, or the outermost on the right, which delays the landing) without
+stepping under a bomb; shoot when no shot of yours is flying."""
 
 GAME = Game(
     "SpaceInvaders", "ALE/SpaceInvaders-v5", 6, False, observe_space_invaders, DOC,
@@ -74,6 +90,7 @@ GAME = Game(
                 'nearest(obs, "Bullet", "x", value(obs, "Player", "x"))',
                 'nearest(obs, "Bullet", "y", value(obs, "Player", "x"))',
                 'dodge(obs, value(obs, "Player", "x"), 6, 40)',
-                'column(obs, value(obs, "Player", "x"), 3)'),
+                'column(obs, value(obs, "Player", "x"), 3)', 'column(obs, 116, 3)',
+                'column(obs, 34, 3)'),
     macros=MACROS, horizon=100)
 """Space Invaders; feedback stages < 100 / >= 100 / >= 300, stop at 2000."""

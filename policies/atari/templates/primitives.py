@@ -118,7 +118,13 @@ def dodge(obs, x, width, height):
 def column(obs, x, lead):
     """The x of the alien column nearest ``x``, ``lead`` steps ahead of the aliens' march
     (lowest alien of that column first, where its shot meets fewest shields), or ``x``
-    when no alien is left."""
+    when no alien is left.
+
+    With ``x`` at a side of the cannon's range (34 or 116) it is the outermost column on that
+    side. Checked on the emulator: the six columns stand 16 px apart and march sideways (at the
+    start 1 px every 8 steps, faster as aliens die); each time the formation reaches a side it
+    steps down 10 px, and the game ends when it lands (in the episodes seen, four steps down),
+    so clearing outer columns, which widens the formation's room to march, delays the landing."""
     aliens = [item for name, item in obs.items() if name.startswith("Alien")
               and name[5:].isdigit()]
     if not aliens:
