@@ -34,7 +34,10 @@ DOWNWARD; "Ball" is absent while no ball is in play), the block rows "RB", "OB",
 of {x, y, w, h} segments of adjacent remaining blocks (each block 8 px wide, 6 px tall, x from
 8 to 151), and "lives" (5 at the start). The paddle's x ranges from 8 (left) to 144 (right), so
 its centre is x + 8; the ball (2x4 px) bounces off the side walls (ball x 8..151) and the top,
-and is lost below the paddle. Actions (checked on the emulator): 0 NOOP; 1 FIRE (launches a
+and is lost below the paddle. Once the ball first reaches the top wall the paddle shrinks to
+about 12 px (its left edge x stays; obs still says w 16), so its centre becomes about x + 6.
+The paddle moves with momentum: a press moves it about 12 px that step and 11 px the next (23 px
+a step while held), so it stops one step after the last press. Actions (checked on the emulator): 0 NOOP; 1 FIRE (launches a
 new ball; the harness presses it after reset and after each lost life); 2 RIGHT moves the paddle
 right (x increases); 3 LEFT moves it left. Points per block: yellow and green 4, aqua and blue 1
 (checked), red and orange 7 (the game's rule). The game ends when the 5 lives are lost."""

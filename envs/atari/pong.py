@@ -23,7 +23,9 @@ dx, dy the movement since the previous step (0 on the step an object appears). A
 and the bottom wall (ball y=193); it reaches your paddle's column at x=140 (dx > 0 when it
 comes toward you) and is lost behind it. The paddle's y ranges from 34 (top) to 190 (bottom). Actions (checked on the
 emulator): 0 NOOP and 1 FIRE keep the paddle still; 2 RIGHT and 4 RIGHTFIRE move the paddle UP
-(y decreases); 3 LEFT and 5 LEFTFIRE move it DOWN (y increases). Reward +1 when the enemy
+(y decreases); 3 LEFT and 5 LEFTFIRE move it DOWN (y increases);
+the paddle has momentum: a press moves it about 10 px that step, 10 px the next and 3 px the one
+after (about 22 px a step while held). Reward +1 when the enemy
 misses, -1 when you miss; the game ends when one side reaches 21 (score range -21..21)."""
 
 MACROS = {
