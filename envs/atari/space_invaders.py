@@ -36,38 +36,29 @@ and shoot. Points: aliens 5 to 30 (higher rows are worth more), satellite up to 
 lives; a bomb hit costs a life; the game ends when the lives are gone or the aliens land."""
 
 
+def movement_macro(aim: str) -> str:
+    """The movement macro toward the alien column ``aim`` (a ``column(...)`` call)."""
+    return f"""\
+@trainable
+def decide_movement(obs):
+    if "Player" not in obs:
+        return 0
+    escape = dodge(obs, value(obs, "Player", "x"), 6, 40)
+    if escape != 0:
+        return escape
+    if {aim} > value(obs, "Player", "x") and dodge(
+            obs, value(obs, "Player", "x") + 4, 6, 40) == 0:
+        return 1
+    if {aim} < value(obs, "Player", "x") and dodge(
+            obs, value(obs, "Player", "x") - 4, 6, 40) == 0:
+        return -1
+    return 0
+"""
+
+
 MACROS = {
-    "decide_movement": ("""\
-@trainable
-def decide_movement(obs):
-    if "Player" not in obs:
-        return 0
-    escape = dodge(obs, value(obs, "Player", "x"), 6, 40)
-    if escape != 0:
-        return escape
-    if column(obs, value(obs, "Player", "x"), 3) > value(obs, "Player", "x") and dodge(
-            obs, value(obs, "Player", "x") + 4, 6, 40) == 0:
-        return 1
-    if column(obs, value(obs, "Player", "x"), 3) < value(obs, "Player", "x") and dodge(
-            obs, value(obs, "Player", "x") - 4, 6, 40) == 0:
-        return -1
-    return 0
-""", """\
-@trainable
-def decide_movement(obs):
-    if "Player" not in obs:
-        return 0
-    escape = dodge(obs, value(obs, "Player", "x"), 6, 40)
-    if escape != 0:
-        return escape
-    if column(obs, 116, 3) > value(obs, "Player", "x") and dodge(
-            obs, value(obs, "Player", "x") + 4, 6, 40) == 0:
-        return 1
-    if column(obs, 116, 3) < value(obs, "Player", "x") and dodge(
-            obs, value(obs, "Player", "x") - 4, 6, 40) == 0:
-        return -1
-    return 0
-"""),
+    "decide_movement": (movement_macro('column(obs, value(obs, "Player", "x"), 3)'),
+                        movement_macro("column(obs, 116, 3)")),
     "decide_shoot": ("""\
 @trainable
 def decide_shoot(obs):
