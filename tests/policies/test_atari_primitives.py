@@ -113,3 +113,18 @@ def test_add_offset_shifts_a_look_up_by_a_nonzero_integer():
         assert isinstance(shift, ast.BinOp) and ast.unparse(shift.left) == old
         assert isinstance(shift.right.value, int) and shift.right.value > 0
         assert new in ast.unparse(function)
+
+
+def test_dodge_keeps_one_direction_out_of_a_bombs_path_and_stays_in_range():
+    dodge = helpers().dodge
+    bomb = {"Bullet0": {"x": 55, "y": 160, "dx": 0, "dy": 4}}
+    assert [dodge(bomb, x, 6, 40) for x in (50, 48, 46)] == [-1, -1, -1]  # bomb right of centre
+    assert [dodge(bomb, x, 6, 40) for x in (52, 54, 56, 58)] == [1, 1, 1, 1]  # under it: a tie
+    assert dodge(bomb, 45, 6, 40) == 0  # out of the path: |55 - 45 - 3| > 6
+    assert dodge({"Bullet0": {"x": 36, "y": 160, "dx": 0, "dy": 4}}, 34, 6, 40) == 1  # wall
+    assert dodge({"Bullet0": {"x": 118, "y": 160, "dx": 0, "dy": 4}}, 116, 6, 40) == -1
+    assert dodge({"Bullet0": {"x": 55, "y": 100, "dx": 0, "dy": 4}}, 52, 6, 40) == 0  # far up
+    assert dodge({"Bullet0": {"x": 55, "y": 160, "dx": 0, "dy": -8}}, 52, 6, 40) == 0  # a shot
+    two = {"Bullet0": {"x": 50, "y": 170, "dx": 0, "dy": 4},
+           "Bullet1": {"x": 40, "y": 150, "dx": 0, "dy": 4}}
+    assert dodge(two, 47, 6, 40) == 1  # left is the other bomb's path: the way out is right
