@@ -89,6 +89,9 @@ class OfflineOptimizer:
     rebuilt from the typed primitives)."""
     restart_after: int = 2
     """Stalled iterations after which half the candidates descend from another elite."""
+    macro_stack: float = 0.5
+    """Probability of each further macro stacked on a candidate that took one (each on another
+    function: a game's macros compose, e.g. the ball's landing point and the paddle's steering)."""
 
     def propose(self, request: AtariRequest, rng: np.random.Generator) -> list[Program]:
         """Up to ``candidates`` distinct offspring of the parent (or, when stalled, of the
@@ -110,12 +113,7 @@ class OfflineOptimizer:
             strength = float(self.strengths[int(rng.integers(len(self.strengths)))]) * boost
             macro = False
             if spec.macros and rng.random() < self.macro_rate:
-                try:
-                    source, note = apply_macro(source, rng, spec.macros)
-                    notes.append(note)
-                    macro = True
-                except ValueError as exc:  # no macro applies to this program: mutate instead
-                    notes.append(f"macro refused: {exc}")
+                source, macro = self._macros(source, rng, spec.macros, notes)
             if others and rng.random() < self.crossover_rate:
                 try:
                     source, note = crossover(source, others[int(rng.integers(len(others)))], rng)
@@ -133,6 +131,23 @@ class OfflineOptimizer:
                 out.append(Program("policy", DOMAIN, source, source_sha256(parent),
                                    Origin("offline", None, request.iteration, "; ".join(notes))))
         return out
+
+    def _macros(self, source: str, rng: np.random.Generator, macros,
+                notes: list) -> tuple[str, bool]:
+        """``source`` after one macro and, with probability ``macro_stack`` each, more (until
+        none applies), and whether any applied; a program no macro fits is noted and kept."""
+        applied = False
+        while True:
+            try:
+                source, note = apply_macro(source, rng, macros)
+            except ValueError as exc:
+                if not applied:
+                    notes.append(f"macro refused: {exc}")
+                return source, applied
+            notes.append(note)
+            applied = True
+            if rng.random() >= self.macro_stack:
+                return source, applied
 
 
 DESIGNERS = ("offline", "llm")

@@ -1,26 +1,35 @@
-"""The sections of an Atari run's report: summary, learning curve and the best policy's code.
+"""The sections of an Atari run's report: summary, learning curve, the best policy's play and code.
 
 The Atari mode writes ``summary.json``, ``curve.png`` and ``best_policy.py`` itself; the report
-copies the curve and the policy beside the page and shows the per-iteration history of
-``iterations.jsonl`` (of ``state.json`` for a run of an earlier version).
+copies the curve and the policy beside the page, shows the per-iteration history of
+``iterations.jsonl`` (of ``state.json`` for a run of an earlier version) and, for a finished
+run, a few screens of the best policy's play, played in the sandbox
+(:func:`envs.atari.frames.play_frames`).
 """
 from __future__ import annotations
 
 import os
 import shutil
 
+from coevolve.evaluate import episode_seed
+from coevolve.program import source_sha256
 from coevolve.report.html import Section, esc, image, link, number, table
 from coevolve.report.rundata import RunData
+from coevolve.sandbox import Job, Limits, SandboxPool
 from coevolve.store import write_atomic
+from envs.atari import Protocol
 
 CURVE = "curve.png"
 """The learning curve an Atari run writes."""
 BEST_POLICY = "best_policy.py"
 """The standalone best policy an Atari run writes."""
+FRAMES = {"every": 200, "count": 6}
+"""Screens of the best policy's play shown: one every 200 agent steps, six at most."""
 
 
 def atari_sections(data: RunData, folder: str, executor=None):
-    """(title, subtitle, sections, notes) of an Atari run's report (``executor`` is unused)."""
+    """(title, subtitle, sections, notes) of an Atari run's report; ``executor`` (a sandbox
+    pool, or one of its own when None) plays the best policy for its screens."""
     config = data.config
     summary = data.summary or {}
     game = config.get("game", "?")
@@ -42,6 +51,8 @@ def atari_sections(data: RunData, folder: str, executor=None):
             ["iteration", "evaluated candidate mean", "best mean", "best std", "feedback stage",
              "invalid candidates", "environment steps", "seconds"], rows, {0, 1, 2, 3, 5, 6, 7})))
     source = _best_source(data)
+    if source is not None and data.summary:
+        sections.append(_play(config, source, folder, executor))
     if source is not None:
         write_atomic(os.path.join(folder, "programs", BEST_POLICY), source)
         sections.append(Section("atari-policy", "Best policy", (
@@ -79,3 +90,38 @@ def _best_source(data: RunData) -> str | None:
                   encoding="utf-8") as handle:
             return handle.read()
     return (data.state or {}).get("best_source")
+
+
+def _play(config: dict, source: str, folder: str, executor) -> Section:
+    """Screens of the best policy's play on the run's protocol (episode seed of its own)."""
+    protocol = Protocol(config.get("game", "Pong"), config.get("sticky", 0.25),
+                        config.get("max_steps", 27_000), purpose="report")
+    env = protocol.source()
+    job = Job("envs.atari.frames", "play_frames", env, source,
+              {"seed": episode_seed(source_sha256(env), config.get("seed", 0), 0), **FRAMES})
+    own = executor is None
+    if own:
+        executor = SandboxPool(1, Limits(seconds=config.get("episode_seconds", 600.0),
+                                         memory_mb=config.get("memory_mb", 4096),
+                                         sandbox=config.get("sandbox", "auto")),
+                               preload=("envs.atari",))
+    try:
+        result = executor.run([job])[0]
+    finally:
+        if own:
+            executor.close()
+    value = result.value if isinstance(result.value, dict) else {}
+    frames = [f for f in value.get("frames", []) if isinstance(f, bytes) and f[:4] == b"\x89PNG"]
+    if result.error or not frames:
+        why = result.error or value.get("error") or "no screen came back"
+        return Section("atari-play", "Play", f"<p>No screens: {esc(why)}</p>")
+    cards = []
+    for n, (png, step, score) in enumerate(zip(frames, value["steps"], value["scores"])):
+        name = f"atari_frame_{n}.png"
+        write_atomic(os.path.join(folder, name), png)
+        cards.append(f"<figure>{image(name, f'step {step}', 'level')}<figcaption>step "
+                     f"{esc(step)}, score {number(score, 0)}</figcaption></figure>")
+    error = f" The program failed: {esc(value['error'])}." if value.get("error") else ""
+    return Section("atari-play", "Play", (
+        f"<p>The best policy on the run's protocol, one screen every {FRAMES['every']} agent "
+        f"steps (played in the sandbox).{error}</p><div class=\"levels\">{''.join(cards)}</div>"))

@@ -34,7 +34,10 @@ DOWNWARD; "Ball" is absent while no ball is in play), the block rows "RB", "OB",
 of {x, y, w, h} segments of adjacent remaining blocks (each block 8 px wide, 6 px tall, x from
 8 to 151), and "lives" (5 at the start). The paddle's x ranges from 8 (left) to 144 (right), so
 its centre is x + 8; the ball (2x4 px) bounces off the side walls (ball x 8..151) and the top,
-and is lost below the paddle. Actions (checked on the emulator): 0 NOOP; 1 FIRE (launches a
+and is lost below the paddle. Once the ball first reaches the top wall the paddle shrinks to
+about 12 px (its left edge x stays; obs still says w 16), so its centre becomes about x + 6.
+The paddle moves with momentum: a press moves it about 12 px that step and 11 px the next (23 px
+a step while held), so it stops one step after the last press. Actions (checked on the emulator): 0 NOOP; 1 FIRE (launches a
 new ball; the harness presses it after reset and after each lost life); 2 RIGHT moves the paddle
 right (x increases); 3 LEFT moves it left. Points per block: yellow and green 4, aqua and blue 1
 (checked), red and orange 7 (the game's rule). The game ends when the 5 lives are lost."""
@@ -60,15 +63,18 @@ def generate_paddle_target(predicted_x, obs):
 @trainable
 def select_paddle_action(target_x, obs):
     if target_x is None or "Player" not in obs:
-        return 0
-    if target_x > value(obs, "Player", "x") + value(obs, "Player", "dx"):
+        return 1
+    if target_x > rest(obs, "Player", "x", 0.5, 8, 144) + 4:
         return 2
-    if target_x < value(obs, "Player", "x") + value(obs, "Player", "dx"):
+    if target_x < rest(obs, "Player", "x", 0.5, 8, 144) - 4:
         return 3
     return 0
 """,),
 }
-"""Macro mutations: where the falling ball meets the paddle, and a paddle that leads its motion."""
+"""Macro mutations: where the falling ball meets the paddle, and a paddle steered by where it
+will come to rest (its momentum) rather than where it is, with a small dead zone (a press moves
+it about 23 px in all); the two comparisons share both operands, so the matched-margin edit
+widens or narrows the dead zone in one step."""
 
 GAME = Game(
     "Breakout", "ALE/Breakout-v5", 4, True, observe_breakout, DOC, template="breakout.py",
@@ -76,6 +82,6 @@ GAME = Game(
     stages=Stages(0.0, 300.0, 400.0, goal="keep the ball in play and break blocks, the upper "
                   "rows are worth more"),
     objects=("Ball", "Player"),
-    primitives=('land(obs, "Ball", "y", 189, 8, 151)',),
+    primitives=('land(obs, "Ball", "y", 189, 8, 151)', 'rest(obs, "Player", "x", 0.5, 8, 144)'),
     macros=MACROS, horizon=300)
 """Breakout; feedback stages <= 0 / > 0 / >= 300, stop at 400."""

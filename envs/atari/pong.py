@@ -23,7 +23,9 @@ dx, dy the movement since the previous step (0 on the step an object appears). A
 and the bottom wall (ball y=193); it reaches your paddle's column at x=140 (dx > 0 when it
 comes toward you) and is lost behind it. The paddle's y ranges from 34 (top) to 190 (bottom). Actions (checked on the
 emulator): 0 NOOP and 1 FIRE keep the paddle still; 2 RIGHT and 4 RIGHTFIRE move the paddle UP
-(y decreases); 3 LEFT and 5 LEFTFIRE move it DOWN (y increases). Reward +1 when the enemy
+(y decreases); 3 LEFT and 5 LEFTFIRE move it DOWN (y increases);
+the paddle has momentum: a press moves it about 10 px that step, 10 px the next and 3 px the one
+after (about 22 px a step while held). Reward +1 when the enemy
 misses, -1 when you miss; the game ends when one side reaches 21 (score range -21..21)."""
 
 MACROS = {
@@ -39,15 +41,15 @@ def predict_ball_trajectory(obs):
 def select_action(predicted_y, obs):
     if predicted_y is None or "Player" not in obs:
         return 0
-    if predicted_y < value(obs, "Player", "y") + 4:
+    if predicted_y < rest(obs, "Player", "y", 0.65, 34, 190) + 4:
         return 2
-    if predicted_y > value(obs, "Player", "y") + 4:
+    if predicted_y > rest(obs, "Player", "y", 0.65, 34, 190) + 4:
         return 3
     return 0
 """,),
 }
 """Macro mutations: the ball's landing point with wall bounces, and a paddle that follows it
-(comparisons bounding a band share both operands, so the matched-margin edit can open a dead
+by where its momentum brings it to rest (comparisons bounding a band share both operands, so the matched-margin edit can open a dead
 zone in one step)."""
 
 GAME = Game(
@@ -55,6 +57,6 @@ GAME = Game(
     stages=Stages(0.0, 19.0, 21.0, goal="win points: return every ball and angle it past the "
                   "enemy paddle; the maximum is 21"),
     objects=("Ball", "Player", "Enemy"),
-    primitives=('land(obs, "Ball", "x", 140, 31, 193)',),
+    primitives=('land(obs, "Ball", "x", 140, 31, 193)', 'rest(obs, "Player", "y", 0.65, 34, 190)'),
     macros=MACROS, horizon=400)
 """Pong; feedback stages <= 0 / > 0 / >= 19, stop at 21."""

@@ -64,8 +64,10 @@ def check_action(action, n_actions: int) -> int:
 
 
 def play(env, act, observe, n_actions: int, fire_on_life_start: bool, *, seed: int,
-         max_steps: int, stop_score: float | None = None) -> dict:
+         max_steps: int, stop_score: float | None = None, watch=None) -> dict:
     """Play one episode on ``env`` with ``act``; the program's exception ends it, as its result.
+
+    ``watch(steps, score)``, if given, is called after every step the policy chose.
 
     Returns:
         ``score``, ``steps`` (automatic FIRE presses included), ``policy_seconds``, ``error``
@@ -90,6 +92,8 @@ def play(env, act, observe, n_actions: int, fire_on_life_start: bool, *, seed: i
             policy_seconds += time.perf_counter() - start
         reward, terminated, truncated, info = step(env, action)
         score, steps, done = score + reward, steps + 1, terminated or truncated
+        if watch is not None:
+            watch(steps, score)
         if reward:
             rewards.append((steps, action, reward))
         if stop_score is not None and score >= stop_score:

@@ -36,21 +36,29 @@ and shoot. Points: aliens 5 to 30 (higher rows are worth more), satellite up to 
 lives; a bomb hit costs a life; the game ends when the lives are gone or the aliens land."""
 
 
-MACROS = {
-    "decide_movement": ("""\
+def movement_macro(aim: str) -> str:
+    """The movement macro toward the alien column ``aim`` (a ``column(...)`` call)."""
+    return f"""\
 @trainable
 def decide_movement(obs):
     if "Player" not in obs:
         return 0
-    escape = dodge(obs, value(obs, "Player", "x"), 6, 30)
+    escape = dodge(obs, value(obs, "Player", "x"), 6, 40)
     if escape != 0:
         return escape
-    if column(obs, value(obs, "Player", "x"), 3) > value(obs, "Player", "x"):
+    if {aim} > value(obs, "Player", "x") and dodge(
+            obs, value(obs, "Player", "x") + 4, 6, 40) == 0:
         return 1
-    if column(obs, value(obs, "Player", "x"), 3) < value(obs, "Player", "x"):
+    if {aim} < value(obs, "Player", "x") and dodge(
+            obs, value(obs, "Player", "x") - 4, 6, 40) == 0:
         return -1
     return 0
-""",),
+"""
+
+
+MACROS = {
+    "decide_movement": (movement_macro('column(obs, value(obs, "Player", "x"), 3)'),
+                        movement_macro("column(obs, 116, 3)")),
     "decide_shoot": ("""\
 @trainable
 def decide_shoot(obs):
@@ -59,8 +67,9 @@ def decide_shoot(obs):
     return abs(column(obs, value(obs, "Player", "x"), 3) - value(obs, "Player", "x")) < 4
 """,),
 }
-"""Macro mutations: dodge the nearest bomb, else aim at the alien column ahead of the march;
-shoot when no shot of yours is flying."""
+"""Macro mutations: step out of the falling bombs' paths, else aim at the alien column ahead of
+the march (the nearest one, or the outermost on the right, which delays the landing) without
+stepping under a bomb; shoot when no shot of yours is flying."""
 
 GAME = Game(
     "SpaceInvaders", "ALE/SpaceInvaders-v5", 6, False, observe_space_invaders, DOC,
@@ -71,7 +80,8 @@ GAME = Game(
     primitives=('nearest(obs, "Alien", "x", value(obs, "Player", "x"))',
                 'nearest(obs, "Bullet", "x", value(obs, "Player", "x"))',
                 'nearest(obs, "Bullet", "y", value(obs, "Player", "x"))',
-                'dodge(obs, value(obs, "Player", "x"), 6, 30)',
-                'column(obs, value(obs, "Player", "x"), 3)'),
+                'dodge(obs, value(obs, "Player", "x"), 6, 40)',
+                'column(obs, value(obs, "Player", "x"), 3)', 'column(obs, 116, 3)',
+                'column(obs, 34, 3)'),
     macros=MACROS, horizon=100)
 """Space Invaders; feedback stages < 100 / >= 100 / >= 300, stop at 2000."""

@@ -71,7 +71,8 @@ def _is_choice_literal(node) -> bool:
                                          and _is_number_constant(node.operand))
 
 
-NUMBER_CALLS = frozenset({"value", "land", "nearest", "clamp", "offset", "dodge", "column"})
+NUMBER_CALLS = frozenset({"value", "land", "rest", "nearest", "clamp", "offset", "dodge",
+                          "column"})
 """Helper functions of the starters whose calls are numbers (sub-expressions to replace)."""
 
 
@@ -283,11 +284,16 @@ def insert_branch(function, rng, game: PolicyMutator) -> str | None:
 
 
 def _operand_key(node) -> str:
+    """The operand without a trailing ``+ c`` / ``- c`` (``b + 4`` and ``b - 4`` bound one band)."""
+    if (isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub))
+            and _is_number_constant(node.right)):
+        node = node.left
     return ast.dump(node)
 
 
 def matched_margin(function, rng, game: PolicyMutator) -> str | None:
-    """A matched edit of two comparisons that share both operands (``a > b`` and ``a < b``):
+    """A matched edit of two comparisons that share both operands, up to a constant offset
+    (``a > b`` and ``a < b``, or ``a > b + 4`` and ``a < b - 4``):
     widen (or narrow) the band between them by ``c`` on each side, or shift both by ``c``.
 
     One edit opens a dead zone or moves a target, which two independent mutations would have to

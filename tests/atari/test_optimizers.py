@@ -86,3 +86,16 @@ def test_a_stalled_search_restarts_from_elites_and_uses_macros():
         request("Breakout", [elite], stalled=3), np.random.default_rng(0))]
     assert any("restart from an elite" in n for n in notes)
     assert any("macro" in n for n in notes)
+
+
+def test_macros_stack_on_one_candidate_each_on_another_function():
+    optimizer = OfflineOptimizer(game="Breakout", candidates=24, macro_rate=1.0, macro_stack=1.0)
+    notes = [c.origin.note for c in optimizer.propose(request("Breakout"),
+                                                       np.random.default_rng(0))]
+    stacked = [n for n in notes if n.count("macro `") == 3]  # Breakout has three macros
+    assert stacked
+    assert all(len({part.split(":")[0] for part in n.split("; ") if "macro `" in part}) == 3
+               for n in stacked)
+    single = OfflineOptimizer(game="Breakout", candidates=24, macro_rate=1.0, macro_stack=0.0)
+    assert all(n.count("macro `") <= 1 for n in (c.origin.note for c in single.propose(
+        request("Breakout"), np.random.default_rng(0))))

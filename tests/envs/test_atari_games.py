@@ -148,3 +148,20 @@ def test_environments_follow_the_v5_protocol():
     assert ale.getInt("max_num_frames_per_episode") == 108000
     assert env._env.unwrapped.get_action_meanings() == ["NOOP", "FIRE", "RIGHT", "LEFT",
                                                          "RIGHTFIRE", "LEFTFIRE"]
+
+
+@pytest.mark.parametrize("game,axis,press,wait", [("Breakout", "x", 2, 1), ("Pong", "y", 3, 40)])
+def test_a_paddle_keeps_moving_the_step_after_a_press(game, axis, press, wait):
+    """The fact behind the ``rest`` primitive: a press moves the paddle that step and again the
+    next (about half of a held step's move), then it stops."""
+    env = make_env(game)  # sticky 0: every press acts
+    _, info = env.reset(seed=0)
+    for _ in range(wait):  # Breakout: launch; Pong: let the paddle settle
+        _, _, _, info = step(env, 1 if game == "Breakout" else 0)
+    positions = [observe(game, env, info)["Player"][axis]]
+    for action in (press, 0, 0, 0):
+        _, _, _, info = step(env, action)
+        positions.append(observe(game, env, info)["Player"][axis])
+    moves = [b - a for a, b in zip(positions, positions[1:])]
+    assert moves[0] >= 8 and moves[1] >= 8  # carried into the step after the press
+    assert abs(moves[3]) <= 1  # and then at rest

@@ -94,6 +94,27 @@ def test_matched_margin_opens_a_dead_zone_in_one_edit():
     assert up and down and up.group(1) == down.group(1), text
 
 
+
+def test_matched_margin_pairs_the_bounds_of_a_band_with_constant_offsets():
+    from policies.atari.mutations import matched_margin
+
+    function = ast.parse("""
+@trainable
+def steer(target, obs):
+    if target > rest(obs, 'Player', 'x', 0.5, 8, 144) + 4:
+        return 2
+    if target < rest(obs, 'Player', 'x', 0.5, 8, 144) - 4:
+        return 3
+    if target < value(obs, 'Player', 'y'):
+        return 0
+    return 0
+""").body[0]
+    note = matched_margin(function, np.random.default_rng(0), PolicyMutator())
+    assert note is not None and "rest(" in note  # the band, not the unrelated comparison
+    text = ast.unparse(function)
+    assert "rest(obs, 'Player', 'x', 0.5, 8, 144) + 4 " in text
+    assert "rest(obs, 'Player', 'x', 0.5, 8, 144) - 4 " in text  # each bound edited once more
+
 def test_lead_motion_adds_the_objects_velocity():
     from policies.atari.mutations import lead_motion
 

@@ -55,11 +55,21 @@ def test_nearest_and_clamp():
     assert [module.clamp(v, 34, 116) for v in (0, 50, 200)] == [34, 50, 116]
 
 
+def test_rest_adds_the_carried_part_of_the_last_move_within_the_limits():
+    rest = helpers().rest
+    obs = {"Player": {"x": 60, "y": 100, "dx": 22, "dy": -20}}
+    assert rest(obs, "Player", "x", 0.5, 8, 144) == 71
+    assert rest(obs, "Player", "y", 0.65, 34, 190) == pytest.approx(87)
+    assert rest({"Player": {"x": 140, "dx": 23}}, "Player", "x", 0.5, 8, 144) == 144
+    assert rest({"Player": {"x": 60, "dx": 0}}, "Player", "x", 0.5, 8, 144) == 60
+    assert rest({}, "Player", "x", 0.5, 8, 144) == 0
+
+
 @pytest.mark.parametrize("game", list(PRIMITIVES))
 def test_every_primitive_evaluates_on_the_starter(game):
     module = types.ModuleType("policy_program")
     exec(template_source(game), module.__dict__)
-    obs = {"Ball": {"x": 50, "y": 100, "dx": 2, "dy": 2}, "Player": {"x": 60, "y": 185},
+    obs = {"Ball": {"x": 50, "y": 100, "dx": 2, "dy": 2}, "Player": {"x": 60, "y": 185, "dx": 4, "dy": 0},
            "Alien0": {"x": 40, "y": 30}, "Bullet0": {"x": 62, "y": 120, "dx": 0, "dy": 2}}
     for text in PRIMITIVES[game]:
         assert isinstance(eval(text, module.__dict__, {"obs": obs}), (int, float))
@@ -70,7 +80,7 @@ def test_insert_primitive_puts_a_primitive_into_a_numeric_expression():
     function = trainable_functions(tree)[0]
     before = ast.unparse(function)
     note = insert_primitive(function, np.random.default_rng(0),
-                            PolicyMutator(("Ball",), primitives=PRIMITIVES["Pong"]))
+                            PolicyMutator(("Ball",), primitives=PRIMITIVES["Pong"][:1]))
     assert "land(obs, 'Ball', 'x', 140, 31, 193)" in ast.unparse(function) != before
     assert note.startswith("predict_ball_trajectory: ")
     assert insert_primitive(function, np.random.default_rng(0), PolicyMutator(("Ball",))) is None
@@ -103,3 +113,18 @@ def test_add_offset_shifts_a_look_up_by_a_nonzero_integer():
         assert isinstance(shift, ast.BinOp) and ast.unparse(shift.left) == old
         assert isinstance(shift.right.value, int) and shift.right.value > 0
         assert new in ast.unparse(function)
+
+
+def test_dodge_keeps_one_direction_out_of_a_bombs_path_and_stays_in_range():
+    dodge = helpers().dodge
+    bomb = {"Bullet0": {"x": 55, "y": 160, "dx": 0, "dy": 4}}
+    assert [dodge(bomb, x, 6, 40) for x in (50, 48, 46)] == [-1, -1, -1]  # bomb right of centre
+    assert [dodge(bomb, x, 6, 40) for x in (52, 54, 56, 58)] == [1, 1, 1, 1]  # under it: a tie
+    assert dodge(bomb, 45, 6, 40) == 0  # out of the path: |55 - 45 - 3| > 6
+    assert dodge({"Bullet0": {"x": 36, "y": 160, "dx": 0, "dy": 4}}, 34, 6, 40) == 1  # wall
+    assert dodge({"Bullet0": {"x": 118, "y": 160, "dx": 0, "dy": 4}}, 116, 6, 40) == -1
+    assert dodge({"Bullet0": {"x": 55, "y": 100, "dx": 0, "dy": 4}}, 52, 6, 40) == 0  # far up
+    assert dodge({"Bullet0": {"x": 55, "y": 160, "dx": 0, "dy": -8}}, 52, 6, 40) == 0  # a shot
+    two = {"Bullet0": {"x": 50, "y": 170, "dx": 0, "dy": 4},
+           "Bullet1": {"x": 40, "y": 150, "dx": 0, "dy": 4}}
+    assert dodge(two, 47, 6, 40) == 1  # left is the other bomb's path: the way out is right

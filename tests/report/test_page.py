@@ -148,13 +148,27 @@ def _atari_run(root, with_outputs):
 def test_an_atari_run_shows_its_curve_history_and_best_policy(tmp_path):
     report = write_report(_atari_run(str(tmp_path / "pong"), with_outputs=True))
     page = Page(report)
-    assert page.sections == ["atari-summary", "atari-curve", "atari-history", "atari-policy"]
-    assert page.images == ["atari_curve.png"]
+    assert page.sections == ["atari-summary", "atari-curve", "atari-history", "atari-play",
+                             "atari-policy"]
+    frames = page.images[1:]  # one screen per 200 steps until a still paddle loses 0-21
+    assert page.images[0] == "atari_curve.png"
+    assert frames[:2] == ["atari_frame_0.png", "atari_frame_1.png"]
+    assert frames == [f"atari_frame_{n}.png" for n in range(len(frames))] and len(frames) <= 6
+    assert "step 200, score" in " ".join(page.text)
     assert "programs/best_policy.py" in page.links
     assert "return int(&#x27;&lt;&amp;&gt;&#x27; != &#x27;&#x27;)" in page.html
     text = " ".join(page.text)
     assert "-14.00 ± 1.00" in text and "Pong, offline optimiser, seed 1; 2 iterations." in text
     _assert_files_exist(report, page)
+
+
+def test_a_best_policy_that_fails_shows_why_it_has_no_screens(tmp_path):
+    root = _atari_run(str(tmp_path / "pong"), with_outputs=True)
+    with open(os.path.join(root, "best_policy.py"), "w") as handle:
+        handle.write("def act(obs):\n    raise ValueError('no move')\n")
+    page = Page(write_report(root))
+    assert "atari-play" in page.sections and page.images == ["atari_curve.png"]
+    assert "No screens: ValueError: no move" in " ".join(page.text)
 
 
 def test_an_atari_run_without_outputs_falls_back_to_its_checkpoint(tmp_path):

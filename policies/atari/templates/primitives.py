@@ -41,6 +41,23 @@ def land(obs, name, axis, target, low, high):
     return low + (folded if folded <= span else 2 * span - folded)
 
 
+def rest(obs, name, axis, carry, low, high):
+    """Where paddle ``name`` comes to rest along ``axis`` if no move is pressed from now on.
+
+    A paddle is driven with a lag: a press moves it this step and again the next, so it keeps
+    going after the last press. Checked on the emulator (sticky 0, frameskip 4): a Breakout
+    press moves the paddle about 12 px that step and 11 px the next (held: 23 px a step, so
+    ``carry`` 0.5 of the last move); a Pong press about 10, 10, then 3 px (``carry`` about 0.65).
+    Returns the position plus ``carry`` times the last move (dx or dy), limited to
+    ``[low, high]``, or 0 if ``name`` is not visible. Example:
+    ``rest(obs, "Player", "x", 0.5, 8, 144)`` is where the Breakout paddle's left edge stops.
+    """
+    if name not in obs:
+        return 0
+    item = obs[name]
+    return clamp(item[axis] + carry * item["d" + axis], low, high)
+
+
 def nearest(obs, prefix, key, x):
     """``key`` of the object named ``prefix`` + index (e.g. "Alien3") nearest to ``x``
     horizontally, or 0 when there is none."""
@@ -71,27 +88,43 @@ def offset(obs, prefix, key, name):
 
 
 def dodge(obs, x, width, height):
-    """Which way the cannon at ``x`` steps from a falling shot ("Bullet<i>" with dy > 0) within
-    ``width`` px horizontally of its centre (x + 3) and ``height`` px above the cannon's row
-    (y 185): 1 right, -1 left, 0 when none threatens. Near a wall (x < 50 or x > 100) it steps
-    away from the wall."""
-    threats = [item for name, item in obs.items() if name.startswith("Bullet")
-               and isinstance(item, dict) and 0 < item["dy"] < 20
-               and abs(item["x"] - x - 3) <= width and -10 <= 185 - item["y"] <= height]
-    if not threats:
+    """Which way the cannon at ``x`` steps out of the path of the falling bombs: 1 right, -1
+    left, 0 when none threatens it.
+
+    A bomb ("Bullet<i>" moving down, 0 < dy < 20) threatens a position when its column is within
+    ``width`` px of the cannon's centre (position + 3) and its top is at most ``height`` px above
+    the cannon's row (y 185). The cannon heads for the nearest position inside its range (34..116)
+    that no such bomb threatens, on the side away from the lowest bomb when both are as near,
+    so it keeps one direction while it escapes. Checked on the emulator: bombs fall straight
+    down 4 px a step (1 px wide, 10 tall) and the cannon moves 2 px every other step, so leaving
+    a bomb's column from under its centre takes about 10 steps (``height`` 40 or more)."""
+    bombs = [item for name, item in obs.items() if name.startswith("Bullet")
+             and isinstance(item, dict) and 0 < item["dy"] < 20 and -10 <= 185 - item["y"] <= height]
+
+    def threatened(position):
+        return any(abs(bomb["x"] - position - 3) <= width for bomb in bombs)
+
+    if not threatened(x):
         return 0
-    bomb = min(threats, key=lambda item: 185 - item["y"])
-    if x < 50:
-        return 1
-    if x > 100:
-        return -1
-    return 1 if bomb["x"] <= x else -1
+    lowest = max(bombs, key=lambda item: item["y"])
+    first = 1 if lowest["x"] <= x + 3 else -1
+    for distance in range(1, 83):
+        for direction in (first, -first):
+            if 34 <= x + direction * distance <= 116 and not threatened(x + direction * distance):
+                return direction
+    return 0
 
 
 def column(obs, x, lead):
     """The x of the alien column nearest ``x``, ``lead`` steps ahead of the aliens' march
     (lowest alien of that column first, where its shot meets fewest shields), or ``x``
-    when no alien is left."""
+    when no alien is left.
+
+    With ``x`` at a side of the cannon's range (34 or 116) it is the outermost column on that
+    side. Checked on the emulator: the six columns stand 16 px apart and march sideways (at the
+    start 1 px every 8 steps, faster as aliens die); each time the formation reaches a side it
+    steps down 10 px, and the game ends when it lands (in the episodes seen, four steps down),
+    so clearing outer columns, which widens the formation's room to march, delays the landing."""
     aliens = [item for name, item in obs.items() if name.startswith("Alien")
               and name[5:].isdigit()]
     if not aliens:
