@@ -212,16 +212,23 @@ def challenge(t: int, session: Session, candidates: list[Candidate], weights: np
             sum(weights[i] * cell.success_rate for i, cell in zip(support, chunk)),
             sum(weights[i] * cell.mean_return for i, cell in zip(support, chunk)))
         if reference is not None:
-            solved = cells[len(accepted) * len(support) + k].success_rate
-            challenged[n] = challenged[n].refereed(solved)
-            if solved < REFERENCE_FLOOR:
-                challenged[n] = challenged[n].refused(
-                    Category.UNSOLVED_BY_REFERENCE,
-                    f"the reference solver completes {solved:.0%} of its episodes "
-                    f"(regret selection needs {REFERENCE_FLOOR:.0%})")
+            challenged[n] = refereed(challenged[n],
+                                     cells[len(accepted) * len(support) + k].success_rate)
+            if challenged[n].rejected:
                 continue
         chunks.append(chunk)
     return challenged, chunks
+
+
+def refereed(candidate: Candidate, solved: float) -> Candidate:
+    """``candidate`` with the reference solver's success ``solved``, rejected (regret
+    selection's guard) when that is below ``REFERENCE_FLOOR``."""
+    candidate = candidate.refereed(solved)
+    if solved >= REFERENCE_FLOOR:
+        return candidate
+    return candidate.refused(Category.UNSOLVED_BY_REFERENCE,
+                             f"the reference solver completes {solved:.0%} of its episodes "
+                             f"(regret selection needs {REFERENCE_FLOOR:.0%})")
 
 
 def env_preference(candidate: Candidate, difficulty: str | None,

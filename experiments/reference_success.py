@@ -16,16 +16,18 @@ from dataclasses import replace
 from coevolve.config import RunConfig
 from coevolve.domains import domain_of
 from coevolve.evaluate import Evaluator
-from coevolve.loop import REFERENCE_FLOOR, env_preference
+from coevolve.loop import REFERENCE_FLOOR, env_preference, refereed
 from coevolve.program import Program
 from coevolve.records import Candidate, Status
 from coevolve.session import executor_for
 from coevolve.store import RunStore
 
 
-def regret_choice(candidates: list[Candidate], measure: str | None) -> Candidate | None:
-    """The candidate regret selection keeps among refereed, accepted ``candidates``."""
-    kept = [c for c in candidates if c.reference_success >= REFERENCE_FLOOR]
+def regret_choice(candidates: list[Candidate], solved: list[float],
+                  measure: str | None) -> Candidate | None:
+    """The candidate regret selection keeps among accepted ``candidates``, given the reference
+    solver's success on each (its guard and its preference, as the loop applies them)."""
+    kept = [c for c in map(refereed, candidates, solved) if not c.rejected]
     return min(kept, key=lambda c: env_preference(c, measure, "regret")) if kept else None
 
 
@@ -48,16 +50,14 @@ def iteration_rows(root: str) -> list[dict]:
             programs = [Program("env", domain.name, store.read(c.file)) for c in accepted]
             assert all(p.sha256 == c.sha256 for p, c in zip(programs, accepted))
             cells = evaluator.evaluate([(reference, program) for program in programs])
-            refereed = [c.refereed(cell.success_rate) for c, cell in zip(accepted, cells)]
-            chosen = next((c for c in refereed if c.status is Status.CHOSEN), None)
-            regret = regret_choice(refereed, domain.difficulty_measure)
+            solved = [cell.success_rate for cell in cells]
+            kept = next((n for n, c in enumerate(accepted) if c.status is Status.CHOSEN), None)
+            regret = regret_choice(accepted, solved, domain.difficulty_measure)
             rows.append({"iteration": record["iteration"],
-                         "chosen": chosen.reference_success if chosen else None,
-                         "low": min((c.reference_success for c in refereed), default=None),
-                         "high": max((c.reference_success for c in refereed), default=None),
-                         "same": (chosen is None and regret is None) or (
-                             chosen is not None and regret is not None
-                             and chosen.sha256 == regret.sha256)})
+                         "chosen": None if kept is None else solved[kept],
+                         "low": min(solved, default=None), "high": max(solved, default=None),
+                         "same": (None if kept is None else accepted[kept].sha256)
+                         == (regret.sha256 if regret else None)})
     finally:
         executor.close()
     return rows

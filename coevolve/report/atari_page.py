@@ -14,8 +14,9 @@ import shutil
 from coevolve.evaluate import episode_seed
 from coevolve.program import source_sha256
 from coevolve.report.html import Section, esc, image, link, number, table
+from coevolve.report.renders import run_sandbox
 from coevolve.report.rundata import RunData
-from coevolve.sandbox import Job, Limits, SandboxPool
+from coevolve.sandbox import Job
 from coevolve.store import write_atomic
 from envs.atari import Protocol
 
@@ -99,17 +100,9 @@ def _play(config: dict, source: str, folder: str, executor) -> Section:
     env = protocol.source()
     job = Job("envs.atari.frames", "play_frames", env, source,
               {"seed": episode_seed(source_sha256(env), config.get("seed", 0), 0), **FRAMES})
-    own = executor is None
-    if own:
-        executor = SandboxPool(1, Limits(seconds=config.get("episode_seconds", 600.0),
-                                         memory_mb=config.get("memory_mb", 4096),
-                                         sandbox=config.get("sandbox", "auto")),
-                               preload=("envs.atari",))
-    try:
-        result = executor.run([job])[0]
-    finally:
-        if own:
-            executor.close()
+    with run_sandbox(executor, config, config.get("episode_seconds", 600.0), "envs.atari",
+                     1) as pool:
+        result = pool.run([job])[0]
     value = result.value if isinstance(result.value, dict) else {}
     frames = [f for f in value.get("frames", []) if isinstance(f, bytes) and f[:4] == b"\x89PNG"]
     if result.error or not frames:

@@ -10,9 +10,8 @@ from coevolve.report.history import (STRATEGIES, candidate_outcomes, logged_scor
                                      msne_weights, rejections, split_constant,
                                      token_usage)
 from coevolve.report.html import Section, code_page, esc, image, link, note, number, table
-from coevolve.report.renders import render_archive
+from coevolve.report.renders import render_archive, run_sandbox
 from coevolve.report.rundata import RunData
-from coevolve.sandbox import Limits, SandboxPool
 from coevolve.store import RunStore, write_atomic
 
 REASON_CHARS = 300
@@ -140,19 +139,11 @@ def _levels(data: RunData, folder: str, pages: dict, executor) -> Section:
     config = data.config
     domain = get_domain(config["domain"], config.get("env_package"), config.get("policy_package"))
     policy = most_likely_policy(data.iterations[-1])
-    own = executor is None
-    if own:
-        seconds = (config.get("episode_seconds") or domain.default_max_seconds) + 60
-        executor = SandboxPool(config.get("workers") or None,
-                               Limits(seconds=seconds, memory_mb=config.get("memory_mb", 4096),
-                                      sandbox=config.get("sandbox", "auto")),
-                               preload=(domain.env_package,))
-    try:
+    seconds = (config.get("episode_seconds") or domain.default_max_seconds) + 60
+    with run_sandbox(executor, config, seconds, domain.env_package,
+                     config.get("workers") or None) as pool:
         renders = render_archive(data.iterations, RunStore(data.root), domain.env_package,
-                                 config.get("seed", 0), policy, folder, executor)
-    finally:
-        if own:
-            executor.close()
+                                 config.get("seed", 0), policy, folder, pool)
     cards = []
     for r in renders:
         program = f'<a href="{esc(pages[r.env_label])}">program</a>'

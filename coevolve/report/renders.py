@@ -13,11 +13,27 @@ import inspect
 import json
 import os
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from coevolve.evaluate import episode_seed
-from coevolve.sandbox import Job
+from coevolve.sandbox import Job, Limits, SandboxPool
 from coevolve.store import write_atomic
+
+@contextmanager
+def run_sandbox(executor, config: dict, seconds: float, preload: str, workers: int | None = None):
+    """``executor`` if the caller has one, else a sandbox pool with the run's limits (from its
+    config.json), closed on leaving."""
+    if executor is not None:
+        yield executor
+        return
+    pool = SandboxPool(workers, Limits(seconds=seconds, memory_mb=config.get("memory_mb", 4096),
+                                       sandbox=config.get("sandbox", "auto")), preload=(preload,))
+    try:
+        yield pool
+    finally:
+        pool.close()
+
 
 OUTCOMES = "renders.json"
 """File in the report folder keeping each render's episode outcome."""
