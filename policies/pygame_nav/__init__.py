@@ -33,8 +33,14 @@ Navigation policy building blocks (policies.pygame_nav.blocks), selected by a pr
 - oscillation damping (DAMPING = d): blend d of the previous velocity into the new one.
 - arrival (ARRIVE = True): within one step of the goal centre, shorten the move to land on it, so
   the disc fits goal zones barely wider than itself.
+- regridding (REGRID = True): plan on cells of GRID_CELL x 1, 0.8, 1.25 and 0.65 in turn -- the
+  next size when a grid finds no route, and one size further after every stuck escape -- so a
+  passage that one grid's cells straddle badly is found on another.
+- taut paths (SMOOTH = True): plan with no margin and head for the farthest of the next 8 waypoints
+  that the disc reaches in a straight line (its exact geometry), sliding around a move that would
+  be rejected -- close to the shortest route, for levels whose step budget leaves no detour.
 Mutations (policies.pygame_nav.mutations.mutate_policy) switch the planner, toggle lookahead,
-replanning, stuck detection, sliding, arrival and damping, and rescale GRID_CELL, MARGIN, WAYPOINT_TOL and
-WALL_TURN."""
+replanning, stuck detection, sliding, arrival, regridding, taut paths and damping, and rescale GRID_CELL,
+MARGIN, WAYPOINT_TOL and WALL_TURN."""
 
 __all__ = ["BUILDING_BLOCKS_DOC", "REFERENCE_POLICY", "SEED_POLICY", "Genome", "policy_program", "read_genome"]

@@ -24,6 +24,8 @@ DAMPING = 0.0
 WALL_TURN = 30.0
 WAYPOINT_TOL = 8.0
 ARRIVE = False
+REGRID = False
+SMOOTH = False
 
 _MEMORY = {}
 
@@ -107,44 +109,86 @@ def astar(blocked, start, goal):
     return []
 
 
+def cell_sizes(mem):
+    """The A* cell sizes to plan with, in order: GRID_CELL alone, or with REGRID four sizes around
+    it (x1, 0.8, 1.25, 0.65, at least 2 px), turned by one after every stuck escape -- a narrow
+    passage that one grid's cells straddle badly is often open on another."""
+    if REGRID:
+        sizes = [max(2.0, GRID_CELL * scale) for scale in (1.0, 0.8, 1.25, 0.65)]
+        turn = mem.get("escapes", 0) % len(sizes)
+        sizes = sizes[turn:] + sizes[:turn]
+    else:
+        sizes = [GRID_CELL]
+    return sizes
+
+
+def margins():
+    """The clearances beyond the radius to plan with, in order: MARGIN, then none; with SMOOTH none
+    at once (the route a margin closes may be the short one; following the path taut with the
+    disc's exact geometry keeps it clear)."""
+    if SMOOTH:
+        found = (0.0,)
+    else:
+        found = (MARGIN, 0.0)
+    return found
+
+
 def plan_path(obs, mem, pos, goal):
     """Waypoints (px) from ``pos`` to the goal by A* on a grid inflated by the radius plus MARGIN.
 
-    Falls back to no margin when the margin closes every route, and to the goal itself when even
-    that fails. Keeps the grid it used in ``mem["grid"]`` for visibility checks.
+    Falls back to no margin when the margin closes every route (then to the next of
+    :func:`cell_sizes`), and to the goal itself when every grid fails. Keeps the grid it used and
+    its cell size in ``mem["grid"]`` and ``mem["cell"]`` for visibility checks.
     """
     bounds, radius = obs["bounds"], float(obs["agent_radius"])
     rects = obstacle_array(obs, mem)
-    for margin in (MARGIN, 0.0):
-        grid = blocked_cells(bounds, rects, radius + margin, GRID_CELL, 0.0)
-        nx, ny = grid.shape
-        start = (min(int(pos[0] // GRID_CELL), nx - 1), min(int(pos[1] // GRID_CELL), ny - 1))
-        free = np.argwhere(~grid)
-        if len(free) == 0:
-            continue
-        centres = (free + 0.5) * GRID_CELL
-        end = tuple(free[int(np.argmin(np.hypot(centres[:, 0] - goal[0], centres[:, 1] - goal[1])))])
-        cells = astar(grid, start, end)
-        if cells:
-            mem["grid"] = grid
-            return [(np.array(c) + 0.5) * GRID_CELL for c in cells[1:]] + [np.asarray(goal, dtype=float)]
-    mem["grid"] = np.zeros((1, 1), dtype=bool)
+    for cell in cell_sizes(mem):
+        for margin in margins():
+            grid = blocked_cells(bounds, rects, radius + margin, cell, 0.0)
+            nx, ny = grid.shape
+            start = (min(int(pos[0] // cell), nx - 1), min(int(pos[1] // cell), ny - 1))
+            free = np.argwhere(~grid)
+            if len(free) == 0:
+                continue
+            centres = (free + 0.5) * cell
+            end = tuple(free[int(np.argmin(np.hypot(centres[:, 0] - goal[0], centres[:, 1] - goal[1])))])
+            cells = astar(grid, start, end)
+            if cells:
+                mem["grid"], mem["cell"] = grid, cell
+                return [(np.array(c) + 0.5) * cell for c in cells[1:]] + [np.asarray(goal, dtype=float)]
+    mem["grid"], mem["cell"] = np.zeros((1, 1), dtype=bool), GRID_CELL
     return [np.asarray(goal, dtype=float)]
 
 
-def segment_clear(grid, a, b):
-    """Whether the straight segment a-b crosses only free cells of ``grid`` (sampled every half cell)."""
-    n = int(math.hypot(b[0] - a[0], b[1] - a[1]) / (GRID_CELL / 2)) + 2
+def swept_clear(rects, bounds, a, b, radius):
+    """Whether a disc of ``radius`` moving straight from ``a`` to ``b`` stays inside the arena and
+    off every obstacle (the exact geometry, sampled every 2 px)."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    points = a + np.linspace(0.0, 1.0, int(math.hypot(*(b - a)) / 2) + 2)[:, None] * (b - a)
+    if (points < radius).any() or (points > np.asarray(bounds, dtype=float) - radius).any():
+        return False
+    if len(rects) == 0:
+        return True
+    px, py = points[:, :1], points[:, 1:]
+    nx = np.clip(px, rects[:, 0], rects[:, 0] + rects[:, 2])
+    ny = np.clip(py, rects[:, 1], rects[:, 1] + rects[:, 3])
+    return not ((nx - px) ** 2 + (ny - py) ** 2 < radius * radius).any()
+
+
+def segment_clear(grid, cell, a, b):
+    """Whether the straight segment a-b crosses only free cells of ``grid`` (``cell`` px cells,
+    sampled every half cell)."""
+    n = int(math.hypot(b[0] - a[0], b[1] - a[1]) / (cell / 2)) + 2
     t = np.linspace(0.0, 1.0, n)
-    i = np.clip(((a[0] + t * (b[0] - a[0])) // GRID_CELL).astype(int), 0, grid.shape[0] - 1)
-    j = np.clip(((a[1] + t * (b[1] - a[1])) // GRID_CELL).astype(int), 0, grid.shape[1] - 1)
+    i = np.clip(((a[0] + t * (b[0] - a[0])) // cell).astype(int), 0, grid.shape[0] - 1)
+    j = np.clip(((a[1] + t * (b[1] - a[1])) // cell).astype(int), 0, grid.shape[1] - 1)
     return not grid[i, j].any()
 
 
-def farthest_visible(grid, pos, path, index, horizon):
-    """Index of the farthest waypoint within ``horizon`` after ``index`` in straight view of ``pos``."""
+def farthest_clear(path, index, horizon, clear):
+    """Index of the farthest waypoint within ``horizon`` after ``index`` for which ``clear`` holds."""
     for k in range(min(index + horizon, len(path) - 1), index, -1):
-        if segment_clear(grid, pos, path[k]):
+        if clear(path[k]):
             return k
     return index
 
@@ -159,8 +203,11 @@ def planned_target(obs, mem, pos, goal):
     path, index = mem["path"], mem["index"]
     while index < len(path) - 1 and math.hypot(*(path[index] - pos)) < WAYPOINT_TOL:
         index += 1
-    if LOOKAHEAD:
-        index = farthest_visible(mem["grid"], pos, path, index, LOOKAHEAD)
+    if LOOKAHEAD:  # in straight view on the inflated grid
+        index = farthest_clear(path, index, LOOKAHEAD, lambda p: segment_clear(mem["grid"], mem["cell"], pos, p))
+    if SMOOTH:  # reached by the disc in a straight line (exact geometry): the path pulled taut as the agent goes
+        rects, bounds, radius = obstacle_array(obs, mem), obs["bounds"], float(obs["agent_radius"])
+        index = farthest_clear(path, index, 8, lambda p: swept_clear(rects, bounds, pos, p, radius))
     mem["index"] = index
     return path[index]
 
@@ -178,7 +225,8 @@ def wall_follow_velocity(obs, mem, pos, goal):
 
 
 def unstick(obs, mem, pos, velocity):
-    """After STUCK_WINDOW steps with little progress: request a replan and escape in a random heading."""
+    """After STUCK_WINDOW steps with little progress: request a replan and escape in a random heading
+    (counted in ``mem["escapes"]``)."""
     history = mem.setdefault("history", [])
     history.append(pos.copy())
     del history[:-STUCK_WINDOW]
@@ -188,6 +236,7 @@ def unstick(obs, mem, pos, velocity):
     if len(history) == STUCK_WINDOW and math.hypot(*(history[0] - pos)) < 2 * step_length(mem):
         angle = np.random.uniform(0.0, 2 * math.pi)
         mem["replan"], mem["escape"] = True, STUCK_WINDOW // 3
+        mem["escapes"] = mem.get("escapes", 0) + 1
         mem["escape_heading"] = np.array([math.cos(angle), math.sin(angle)])
         history.clear()
         return mem["escape_heading"]
@@ -236,7 +285,7 @@ def policy(obs):
     """The velocity (vx, vy) for this step, composed from the blocks selected by the genome."""
     mem = episode_memory(obs)
     pos = np.asarray(obs["agent_pos"], dtype=float)
-    if SLIDE or STUCK_WINDOW or ARRIVE or PLANNER == "wall_follow":
+    if SLIDE or SMOOTH or STUCK_WINDOW or ARRIVE or PLANNER == "wall_follow":
         learn_speed(mem, pos)
     goal = target = goal_centre(obs)
     if PLANNER == "astar":
@@ -247,7 +296,7 @@ def policy(obs):
         velocity = toward(pos, target)
     if STUCK_WINDOW:
         velocity = unstick(obs, mem, pos, velocity)
-    if SLIDE:
+    if SLIDE or SMOOTH and PLANNER == "astar":  # a path pulled taut grazes obstacles: a move they reject slides
         velocity = slide(obs, mem, pos, velocity)
     if DAMPING:
         velocity = damp(mem, velocity)

@@ -49,6 +49,16 @@ def toggle_arrive(genome: Genome, rng):
     return replace(genome, arrive=not genome.arrive), f"arrive {genome.arrive} -> {not genome.arrive}"
 
 
+def toggle_regrid(genome: Genome, rng):
+    """Turn planning on other grid sizes (after a stuck escape, or when no route is found) on or off."""
+    return replace(genome, regrid=not genome.regrid), f"regrid {genome.regrid} -> {not genome.regrid}"
+
+
+def toggle_smooth(genome: Genome, rng):
+    """Turn planning without a margin and following the path pulled taut (with sliding) on or off."""
+    return replace(genome, smooth=not genome.smooth), f"smooth {genome.smooth} -> {not genome.smooth}"
+
+
 def set_damping(genome: Genome, rng):
     """Set oscillation damping to 0 or a share in [0.2, 0.7]."""
     value = 0.0 if genome.damping else round(float(rng.uniform(0.2, 0.7)), 2)
@@ -68,7 +78,8 @@ def _scale(name: str, low: float, high: float, digits: int = 1):
 
 
 OPERATORS = Registry(Operator(operator.__name__, operator) for operator in (
-    switch_planner, toggle_lookahead, toggle_replanning, toggle_stuck, toggle_slide, toggle_arrive, set_damping,
+    switch_planner, toggle_lookahead, toggle_replanning, toggle_stuck, toggle_slide, toggle_arrive, toggle_regrid,
+    toggle_smooth, set_damping,
     _scale("grid_cell", 3.0, 20.0), _scale("margin", 0.0, 12.0), _scale("waypoint_tol", 2.0, 30.0),
     _scale("wall_turn", 5.0, 90.0, 0)))
 """Every operator ``(genome, rng) -> (genome, description) | None``, equally likely to be tried first."""

@@ -45,6 +45,10 @@ class Genome:
     """Distance at which a waypoint counts as reached, px."""
     arrive: bool = False
     """Shorten the last move so that it lands on the goal centre (small goal zones)."""
+    regrid: bool = False
+    """Plan on other cell sizes around GRID_CELL when one grid finds no route or gets the agent stuck."""
+    smooth: bool = False
+    """Plan without a margin and follow the path pulled taut by the disc's exact geometry (close to the shortest route)."""
 
     def __post_init__(self):
         if self.planner not in PLANNERS:
@@ -79,11 +83,15 @@ class Genome:
             parts.append(f"damping {self.damping:g}")
         if self.arrive:
             parts.append("slowing down on arrival")
+        if self.planner == "astar" and self.regrid:
+            parts.append("replanning on other grid sizes when stuck")
+        if self.planner == "astar" and self.smooth:
+            parts.append("paths pulled taut")
         return ", ".join(parts)
 
 
 CONSTANTS = tuple(f.name.upper() for f in fields(Genome))
-OPTIONAL = frozenset({"ARRIVE"})
+OPTIONAL = frozenset({"ARRIVE", "REGRID", "SMOOTH"})
 """Genes added after the first programs were archived: a program without them takes the default."""
 
 

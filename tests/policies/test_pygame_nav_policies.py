@@ -39,7 +39,7 @@ def test_seed_policy_is_small_standalone_straight_pursuit():
 
 def test_genome_selects_and_prunes_blocks():
     source = policy_program(PLANNER)
-    assert {"astar", "plan_path", "farthest_visible", "unstick", "slide", "blocked_cells"} <= defined(source)
+    assert {"astar", "plan_path", "farthest_clear", "unstick", "slide", "blocked_cells"} <= defined(source)
     assert not {"damp", "wall_follow_velocity"} & defined(source)
     assert "if PLANNER" not in source and "if SLIDE" not in source and "if LOOKAHEAD" not in source
     assert imported(source) == {"heapq", "math", "numpy"}
@@ -91,7 +91,7 @@ def test_every_operator_is_documented_and_changes_the_genome():
         out = operator(PLANNER, rng)
         assert out is None or (out[0] != PLANNER and out[1])
     for gene in ("PLANNER", "GRID_CELL", "MARGIN", "LOOKAHEAD", "REPLAN_EVERY", "STUCK_WINDOW", "SLIDE", "DAMPING",
-                 "WALL_TURN", "WAYPOINT_TOL", "ARRIVE"):
+                 "WALL_TURN", "WAYPOINT_TOL", "ARRIVE", "REGRID", "SMOOTH"):
         assert gene in BUILDING_BLOCKS_DOC
 
 
@@ -121,3 +121,32 @@ def test_programs_written_before_the_arrive_gene_still_read():
     assert read_genome(ast.unparse(tree)) == PLANNER
     source, _ = mutate_policy(ast.unparse(tree), np.random.default_rng(0))
     assert read_genome(source) != PLANNER
+
+
+def test_regridding_finds_a_passage_the_grid_straddles():
+    from envs.pygame_nav.program import Layout, env_program
+    # A 34 px gap (y 283-317) in a wall across the arena leaves a 30 px disc 4 px of play: no
+    # cell centre of a 10 or 12 px grid lies where the disc fits, one of an 8 px grid does.
+    env = load(env_program(Layout(start=(100.0, 300.0), goal=(700.0, 150.0), min_start_goal=0.0, max_steps=600,
+                                  obstacles=((390, 0, 20, 283), (390, 317, 20, 283)))))
+    for cell in (10.0, 12.0):
+        genome = Genome(planner="astar", grid_cell=cell, stuck_window=20)
+        assert not run_episode(env, load(policy_program(genome)), seed=0).success
+        regridded = run_episode(env, load(policy_program(replace(genome, regrid=True))), seed=0)
+        assert regridded.success and regridded.error is None, cell
+    assert "cell_sizes" in defined(policy_program(PLANNER)) and "REGRID = False" in policy_program(PLANNER)
+
+
+def test_taut_paths_take_the_short_route_a_margin_closes():
+    from envs.pygame_nav.program import Layout, env_program
+    # A 40 px gap (y 280-320) leaves a 30 px disc 5 px of play: a 3 px margin closes it and the
+    # detour under the wall does not fit the 120 step budget; the short route does.
+    env = load(env_program(Layout(start=(100.0, 300.0), goal=(700.0, 300.0), min_start_goal=0.0, max_steps=120,
+                                  obstacles=((390, 0, 20, 280), (390, 320, 20, 220)))))
+    genome = Genome(planner="astar", grid_cell=10.0, margin=3.0, lookahead=15, stuck_window=20, slide=True)
+    assert not run_episode(env, load(policy_program(genome)), seed=0).success
+    for taut in (replace(genome, smooth=True), Genome(planner="astar", grid_cell=10.0, smooth=True)):
+        episode = run_episode(env, load(policy_program(taut)), seed=0)
+        assert episode.success and episode.error is None, taut
+    assert "swept_clear" in defined(policy_program(Genome(planner="astar", smooth=True)))
+    assert "swept_clear" not in defined(policy_program(PLANNER))
