@@ -8,8 +8,9 @@ The toolkit keeps comments and layout, so the texts differ; the trees, and so th
 node and new value each step chose, must not. The same chains run again on the seed programs
 with comments put before every statement: the trees must still match the records, and the
 comments must survive. The Atari cases were recorded again at the merge of the ``rest()``
-primitive and stacked macros (#15), which change the starter programs and the macros on purpose;
-every other case still holds its record from cfaa543.
+primitive and stacked macros (#15), which change the starter programs and the macros on purpose,
+and the PyGame policy cases at the REGRID and SMOOTH genes (#18), which add two operators to the
+draw; every other case still holds its record from cfaa543.
 """
 from __future__ import annotations
 
