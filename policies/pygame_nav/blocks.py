@@ -167,6 +167,9 @@ def swept_clear(rects, bounds, a, b, radius):
     points = a + np.linspace(0.0, 1.0, int(math.hypot(*(b - a)) / 2) + 2)[:, None] * (b - a)
     if (points < radius).any() or (points > np.asarray(bounds, dtype=float) - radius).any():
         return False
+    low, high = np.minimum(a, b) - radius, np.maximum(a, b) + radius  # only obstacles near the segment
+    rects = rects[(rects[:, 0] < high[0]) & (rects[:, 0] + rects[:, 2] > low[0])
+                  & (rects[:, 1] < high[1]) & (rects[:, 1] + rects[:, 3] > low[1])]
     if len(rects) == 0:
         return True
     px, py = points[:, :1], points[:, 1:]
