@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from envs.pygame_nav.blocks import as_rects, blocked_cells, disc_fits
+from envs.pygame_nav.blocks import as_rects, blocked_cells, disc_fits, disc_hits
 
 PLANNER = "straight"
 GRID_CELL = 6.0
@@ -170,12 +170,7 @@ def swept_clear(rects, bounds, a, b, radius):
     low, high = np.minimum(a, b) - radius, np.maximum(a, b) + radius  # only obstacles near the segment
     rects = rects[(rects[:, 0] < high[0]) & (rects[:, 0] + rects[:, 2] > low[0])
                   & (rects[:, 1] < high[1]) & (rects[:, 1] + rects[:, 3] > low[1])]
-    if len(rects) == 0:
-        return True
-    px, py = points[:, :1], points[:, 1:]
-    nx = np.clip(px, rects[:, 0], rects[:, 0] + rects[:, 2])
-    ny = np.clip(py, rects[:, 1], rects[:, 1] + rects[:, 3])
-    return not ((nx - px) ** 2 + (ny - py) ** 2 < radius * radius).any()
+    return not disc_hits(rects, points[:, :1], points[:, 1:], radius)  # one column of sample points: any hit
 
 
 def segment_clear(grid, cell, a, b):
