@@ -1,4 +1,5 @@
 import ast
+import re
 
 
 def bump(source, name, rng, low, high):
@@ -12,4 +13,6 @@ def bump(source, name, rng, low, high):
 
 
 def mutate_env(source, rng):
-    return bump(source, "LEVEL", rng, 0, 4)
+    """LEVEL raised by 0..3, or (when the program sets ``FALL = n``) moved by -n..3."""
+    fall = re.search(r"^FALL = (\d+)", source, re.MULTILINE)
+    return bump(source, "LEVEL", rng, -int(fall.group(1)) if fall else 0, 4)
