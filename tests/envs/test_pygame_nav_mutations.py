@@ -105,14 +105,18 @@ def test_squeeze_leaves_a_passage_a_few_pixels_wider_than_the_agent():
 
 
 def test_tighten_budget_cuts_to_just_above_the_shortest_path_and_stays_feasible():
-    from envs.pygame_nav.mutations import probe_steps, tighten_budget
+    from envs.pygame_nav.mutations import fit_budget, probe_steps, tighten_budget
     layout = level("bug_trap", 3)
     steps = probe_steps(layout)
     assert len(steps) == 1  # fixed start and goal, nothing scattered: every reset is the same level
     tight, description = tighten_budget(layout, np.random.default_rng(0))
     assert 1.03 * steps[0] <= tight.max_steps <= 1.2 * steps[0] + 1, description
     assert check_env(load(env_program(tight)), seeds=[0]).feasible
-    assert tighten_budget(tight.with_changes(start=None), np.random.default_rng(0)) is None  # resets differ
+    random_ends = tight.with_changes(start=None, max_steps=1500)  # resets differ: room for unprobed routes
+    cut, description = tighten_budget(random_ends, np.random.default_rng(0))
+    longest = max(probe_steps(random_ends))
+    assert 1.5 * longest <= cut.max_steps <= 1.65 * longest + 1, description
+    assert fit_budget(cut, np.random.default_rng(0)) == cut
     assert tighten_budget(tight.with_changes(max_steps=int(steps[0])), np.random.default_rng(0)) is None
 
 
