@@ -1,12 +1,14 @@
 """Geometry and dynamics of the navigation arena, written as self-contained building blocks.
 
-Everything here uses only ``math`` and ``numpy``: environment programs embed these definitions as
-source (:mod:`envs.pygame_nav.program` copies the ones a program needs), so an archived program runs
-without this project. Policy programs embed :func:`blocked_cells` the same way.
+Everything here uses only ``heapq``, ``math`` and ``numpy``: environment programs embed these
+definitions as source (:mod:`envs.pygame_nav.program` copies the ones a program needs), so an archived
+program runs without this project. Policy programs embed :func:`blocked_cells` and :func:`astar` the
+same way.
 
 Conventions: pixels, y pointing down; a rectangle is ``(x, y, w, h)`` with ``(x, y)`` its top-left
 corner; the agent is a disc of radius ``radius`` centred on its position.
 """
+import heapq
 import math
 
 import numpy as np
@@ -193,6 +195,64 @@ def blocked_cells(bounds, rects, radius, cell, slack=0.75):
     return blocked
 
 
+def astar(blocked, start, goal):
+    """Cells from ``start`` to ``goal`` (index pairs) on 8-connected free cells; [] if unreachable.
+
+    Diagonal moves may not cut a blocked corner; the start cell may itself be blocked.
+    """
+    nx, ny = blocked.shape
+    flat = blocked.ravel().tolist()
+    source, target = start[0] * ny + start[1], goal[0] * ny + goal[1]
+    gi, gj = goal
+    best, parent = {source: 0.0}, {}
+    heap = [(0.0, 0.0, source)]
+    while heap:
+        _, cost, cur = heapq.heappop(heap)
+        if cur == target:
+            path = [cur]
+            while path[-1] in parent:
+                path.append(parent[path[-1]])
+            return [divmod(c, ny) for c in reversed(path)]
+        if cost > best[cur]:
+            continue
+        ci, cj = divmod(cur, ny)
+        for di, dj, step in ((1, 0, 1.0), (-1, 0, 1.0), (0, 1, 1.0), (0, -1, 1.0),
+                             (1, 1, 1.4142), (1, -1, 1.4142), (-1, 1, 1.4142), (-1, -1, 1.4142)):
+            ni, nj = ci + di, cj + dj
+            if not (0 <= ni < nx and 0 <= nj < ny):
+                continue
+            nxt = ni * ny + nj
+            if flat[nxt] or (di and dj and (flat[ci * ny + nj] or flat[ni * ny + cj])):
+                continue
+            new = cost + step
+            if new < best.get(nxt, math.inf):
+                best[nxt], parent[nxt] = new, cur
+                dx, dy = abs(ni - gi), abs(nj - gj)
+                heapq.heappush(heap, (new + max(dx, dy) + 0.4142 * min(dx, dy), new, nxt))
+    return []
+
+
+def swept_clear(rects, bounds, a, b, radius):
+    """Whether a disc of ``radius`` moving straight from ``a`` to ``b`` stays inside the arena and
+    off every obstacle (the exact geometry, sampled every 2 px)."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    points = a + np.linspace(0.0, 1.0, int(math.hypot(*(b - a)) / 2) + 2)[:, None] * (b - a)
+    if (points < radius).any() or (points > np.asarray(bounds, dtype=float) - radius).any():
+        return False
+    low, high = np.minimum(a, b) - radius, np.maximum(a, b) + radius  # only obstacles near the segment
+    rects = rects[(rects[:, 0] < high[0]) & (rects[:, 0] + rects[:, 2] > low[0])
+                  & (rects[:, 1] < high[1]) & (rects[:, 1] + rects[:, 3] > low[1])]
+    return not disc_hits(rects, points[:, :1], points[:, 1:], radius)  # one column of sample points: any hit
+
+
+def farthest_clear(path, index, horizon, clear):
+    """Index of the farthest waypoint within ``horizon`` after ``index`` for which ``clear`` holds."""
+    for k in range(min(index + horizon, len(path) - 1), index, -1):
+        if clear(path[k]):
+            return k
+    return index
+
+
 class NavCore:
     """Continuous 2D navigation: a disc agent must get entirely inside a rectangular goal zone.
 
@@ -207,11 +267,14 @@ class NavCore:
     Termination: success (``info["success"]``); truncation after ``max_steps`` steps.
     Each reset places ``random_obstacles`` extra obstacles (sides drawn from ``random_obstacle_size``)
     with room for the agent between obstacles, then the start and the goal (unless fixed).
+    With ``budget_factor`` set, each reset's step budget is that factor times the steps of its own
+    route (:meth:`route_budget`), so every layout is as tight as the factor says; ``max_steps`` is
+    then the budget of a reset whose route the grid cannot find.
     """
 
     def __init__(self, width=800, height=600, agent_radius=15, speed=6.0, max_steps=600,
                  goal_size=(70, 70), min_start_goal=400.0, start=None, goal=None, obstacles=(),
-                 random_obstacles=0, random_obstacle_size=(20, 60)):
+                 random_obstacles=0, random_obstacle_size=(20, 60), budget_factor=None):
         if not 0 < speed <= agent_radius:
             raise ValueError(f"speed must be in (0, agent_radius={agent_radius}] so that a move cannot "
                              f"jump through a wall, got {speed}")
@@ -220,7 +283,8 @@ class NavCore:
         self.bounds = (float(width), float(height))
         self.agent_radius = float(agent_radius)
         self.speed = float(speed)
-        self.max_steps = int(max_steps)
+        self.max_steps = self.fallback_steps = int(max_steps)
+        self.budget_factor = budget_factor
         self.goal_size = (float(goal_size[0]), float(goal_size[1]))
         self.min_start_goal = float(min_start_goal)
         self.fixed_start, self.fixed_goal = start, goal
@@ -257,11 +321,49 @@ class NavCore:
         self.pos, goal = sample_start_goal(rng, self.bounds, self.agent_radius, self.goal_size, self.obstacles,
                                            self.min_start_goal, self.fixed_start, self.fixed_goal)
         self.goal_rect = (goal[0] - self.goal_size[0] / 2, goal[1] - self.goal_size[1] / 2) + self.goal_size
+        self.max_steps = self.fallback_steps if self.budget_factor is None else self.route_budget()
         self.step_count = 0
         self._objects = [{"type": "zone", "pos": [goal[0], goal[1]], "size": list(self.goal_size), "purpose": "goal"}]
         self._objects += [{"type": "obstacle", "pos": [float(x), float(y)], "size": [float(w), float(h)]}
                           for x, y, w, h in self.obstacles]
         return self.observation(), {"success": False}
+
+    def route_budget(self):
+        """``budget_factor`` times the steps of a route from the start to inside the goal zone.
+
+        A* from the free cell nearest the start to the one nearest the goal's centre, then straight
+        into the goal: on cells of half the radius (at most 20,000) where a straight move between free
+        neighbours never touches an obstacle, else (narrow passages close there) on cells of a quarter
+        of the radius (at most 80,000) that only keep the centre a radius away. The route is pulled
+        taut by skipping to the farthest of the next 24 points the disc reaches in a straight line.
+        ``fallback_steps`` when neither grid finds a route.
+        """
+        radius, (gx, gy, gw, gh) = self.agent_radius, self.goal_rect
+        area = self.bounds[0] * self.bounds[1]
+        for cell, slack in ((max(radius / 2.0, math.sqrt(area / 20_000.0)), 0.75),
+                            (max(radius / 4.0, math.sqrt(area / 80_000.0)), 0.0)):
+            blocked = blocked_cells(self.bounds, self.obstacles, radius, cell, slack)
+            free = np.argwhere(~blocked)
+            if len(free) == 0:
+                continue
+            centres = (free + 0.5) * cell
+            start = free[int(np.argmin(np.hypot(centres[:, 0] - self.pos[0], centres[:, 1] - self.pos[1])))]
+            goal = free[int(np.argmin(np.hypot(centres[:, 0] - (gx + gw / 2), centres[:, 1] - (gy + gh / 2))))]
+            cells = astar(blocked, tuple(start), tuple(goal))
+            if cells:
+                break
+        else:
+            return self.fallback_steps
+        route = (np.asarray(cells) + 0.5) * cell
+        inside = np.clip(route[-1], (gx + radius, gy + radius), (gx + gw - radius, gy + gh - radius))
+        route = np.vstack([np.asarray(self.pos, dtype=float)[None, :], route, inside[None, :]])
+        taut, index = [route[0]], 0
+        while index < len(route) - 1:  # pulled taut where the disc passes straight (exact geometry)
+            index = max(index + 1, farthest_clear(route, index, 24, lambda p: swept_clear(
+                self.obstacles, self.bounds, route[index], p, radius)))
+            taut.append(route[index])
+        length = float(np.hypot(*np.diff(np.asarray(taut), axis=0).T).sum())
+        return max(1, int(math.ceil(self.budget_factor * length / self.speed)))
 
     def step(self, action):
         """Move by the clipped velocity unless blocked; returns ``(obs, reward, terminated, truncated, info)``."""

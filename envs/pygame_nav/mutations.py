@@ -9,11 +9,13 @@ new constants are written into the program; the rest of the source is kept verba
 """
 from __future__ import annotations
 
+import ast
 import math
 
 import numpy as np
 from scipy import ndimage
 
+from envs import codetools
 from envs.codetools import Operator, Registry
 from envs.pygame_nav.blocks import (NavCore, blocked_cells, disc_fits, place_obstacle, rect_gaps, rects_overlap,
                                     sample_start_goal, u_trap)
@@ -54,15 +56,18 @@ constants of a program built from envs.pygame_nav blocks; each candidate is 1..3
 - shrink goal: scale the goal zone by 0.6-0.9, down to 2 px wider than the agent (a fast agent
   overshoots a goal narrower than its step unless it slows down on arrival).
 - fixed ends: fix a far-apart start and goal drawn in free space, or draw them anew every reset.
-- speed / step budget: scale the agent's speed (3 px up to its radius) or max_steps by 0.75-1.3.
+- speed / step budget: scale the agent's speed (3 px up to its radius), or by 0.75-1.3 the
+  per-reset budget factor (BUDGET_FACTOR, down to 1.0) or else max_steps.
 - tighten budget: cut max_steps to 1.03-1.2 times the shortest path's steps when every reset is the
-  same level (fixed start and goal, nothing scattered); otherwise to 1-1.1 times the least budget
-  a level whose resets differ may have (1.5 times the longest probed route).
+  same level (fixed start and goal, nothing scattered); give a level whose resets differ a
+  per-reset budget, BUDGET_FACTOR 1.3-1.6 times each reset's own route (NavCore.route_budget);
+  cut a per-reset budget factor by 3-15 %, down to 1.0 (the route itself).
 - scatter: change how many obstacles are scattered at random on every reset.
 A change is kept only if the arena stays at most 1000x750 px with at most 120 fixed and 20
 scattered obstacles, the free space for the agent's disc stays connected, and every probe seed's
-level stays solvable within max_steps, with 1.5 times the longest probed route to spare when resets
-differ (max_steps is raised, up to 1500, when a change makes the route outgrow it)."""
+level stays solvable within its budget: a per-reset budget covers that reset's route; a shared
+max_steps covers the longest probed route, 1.5 times over when resets differ (it is raised, up to
+1500, when a change makes the route outgrow it)."""
 
 
 def _clearance(layout: Layout) -> float:
@@ -343,8 +348,14 @@ def change_speed(layout: Layout, rng):
 
 
 def change_budget(layout: Layout, rng):
-    """Scale the step budget."""
-    steps = int(np.clip(layout.max_steps * rng.uniform(0.75, 1.3), 100, max(MAX_BUDGET, layout.max_steps)))
+    """Scale the step budget: each reset's factor when it has one, else max_steps."""
+    scale = rng.uniform(0.75, 1.3)
+    if layout.budget_factor is not None:
+        factor = round(max(MIN_FACTOR, layout.budget_factor * scale), 3)
+        if factor == layout.budget_factor:
+            return None
+        return layout.with_changes(budget_factor=factor), f"budget factor {layout.budget_factor:g} -> {factor:g}"
+    steps = int(np.clip(layout.max_steps * scale, 100, max(MAX_BUDGET, layout.max_steps)))
     if steps == layout.max_steps:
         return None
     return layout.with_changes(max_steps=steps), f"max_steps {layout.max_steps} -> {steps}"
@@ -356,27 +367,37 @@ def _exact(layout: Layout) -> bool:
 
 
 RANDOM_SLACK = 1.5
-"""Least budget over the longest probed path when resets differ: unprobed resets may need longer routes."""
+"""Least budget over the longest probed path when resets differ and share one budget: unprobed
+resets may need longer routes."""
+MIN_FACTOR = 1.0
+"""Least per-reset budget factor: the budget still covers the route the level measured."""
+FIRST_FACTOR = (1.3, 1.6)
+"""Range of the per-reset budget factor a level whose resets differ is first given."""
 
 
 def tighten_budget(layout: Layout, rng):
-    """Cut max_steps to 1.03-1.2 times the shortest path when every reset is the same level.
-
-    With random ends or scattered obstacles the unprobed resets may need longer routes, so the
-    cut stops at 1-1.1 times :func:`fit_budget`'s least budget there (RANDOM_SLACK times the
-    longest probed route).
-    """
+    """Tighten the step budget: cut a per-reset budget factor by 3-15 % (down to MIN_FACTOR); give
+    a level whose resets differ one (FIRST_FACTOR: each reset's budget then follows its own route);
+    cut max_steps to 1.03-1.2 times the shortest path when every reset is the same level."""
+    if layout.budget_factor is not None:
+        factor = round(max(MIN_FACTOR, layout.budget_factor * rng.uniform(0.85, 0.97)), 3)
+        if factor >= layout.budget_factor:
+            return None
+        return (layout.with_changes(budget_factor=factor),
+                f"tighten budget: each reset's budget {layout.budget_factor:g} -> {factor:g} x its route")
+    if not _exact(layout):
+        factor = round(float(rng.uniform(*FIRST_FACTOR)), 3)
+        return (layout.with_changes(budget_factor=factor),
+                f"tighten budget: each reset's budget {factor:g} x its own route (was max_steps {layout.max_steps})")
     steps = probe_steps(layout)
     if steps is None:
         return None
-    exact = _exact(layout)
-    factor = float(rng.uniform(1.03, 1.2) if exact else RANDOM_SLACK * rng.uniform(1.0, 1.1))
+    factor = float(rng.uniform(1.03, 1.2))
     budget = int(math.ceil(max(steps) * factor))
     if budget >= layout.max_steps:
         return None
-    route = "the shortest path" if exact else "the longest probed route"
     return (layout.with_changes(max_steps=budget),
-            f"tighten budget: max_steps {layout.max_steps} -> {budget} ({factor:.2f} x {route})")
+            f"tighten budget: max_steps {layout.max_steps} -> {budget} ({factor:.2f} x the shortest path)")
 
 
 def change_scatter(layout: Layout, rng):
@@ -413,16 +434,17 @@ def connected(layout: Layout) -> bool:
     return pieces == 1
 
 
-def probe_steps(layout: Layout) -> list[float] | None:
-    """Steps of the shortest path on each probe seed's reset (one seed when every reset is the same).
+def probe_routes(layout: Layout) -> list[tuple[float, int]] | None:
+    """``(steps of the shortest path, step budget)`` of each probe seed's reset (one seed when every
+    reset is the same).
 
     None when a probe seed's level cannot be laid out or its goal cannot be reached.
     """
     env = NavCore(width=layout.width, height=layout.height, agent_radius=layout.agent_radius, speed=layout.speed,
                   max_steps=layout.max_steps, goal_size=layout.goal_size, min_start_goal=layout.min_start_goal,
                   start=layout.start, goal=layout.goal, obstacles=layout.obstacles,
-                  random_obstacles=layout.random_obstacles)
-    steps = []
+                  random_obstacles=layout.random_obstacles, budget_factor=layout.budget_factor)
+    routes = []
     for seed in PROBE_SEEDS[:1] if _exact(layout) else PROBE_SEEDS:
         try:
             obs, _ = env.reset(seed=seed)
@@ -431,8 +453,14 @@ def probe_steps(layout: Layout) -> list[float] | None:
         reason, measures = analyse(obs)
         if reason is not None:
             return None
-        steps.append(measures["path_length"] / layout.speed)
-    return steps
+        routes.append((measures["path_length"] / layout.speed, int(obs["max_steps"])))
+    return routes
+
+
+def probe_steps(layout: Layout) -> list[float] | None:
+    """Steps of the shortest path on each probe seed's reset (see :func:`probe_routes`)."""
+    routes = probe_routes(layout)
+    return None if routes is None else [steps for steps, _ in routes]
 
 
 def within_caps(layout: Layout, parent: Layout) -> bool:
@@ -443,15 +471,22 @@ def within_caps(layout: Layout, parent: Layout) -> bool:
 
 
 def fit_budget(layout: Layout, rng) -> Layout | None:
-    """``layout`` solvable on every probe seed within its budget, or None (unsolvable, or beyond MAX_BUDGET).
+    """``layout`` solvable on every probe seed within its budget, or None (unsolvable, below its
+    route with a per-reset budget, or beyond MAX_BUDGET).
 
-    The budget must cover the longest probed shortest path (times RANDOM_SLACK when resets differ);
-    when it does not, max_steps is raised to 1.1-1.3 times that.
+    A per-reset budget must cover that reset's shortest path. ``max_steps`` (every reset's budget,
+    or with a per-reset factor the budget of a reset whose route the level could not measure) must
+    cover the longest probed shortest path it applies to, times RANDOM_SLACK when resets differ;
+    when it does not, it is raised to 1.1-1.3 times that.
     """
-    steps = probe_steps(layout)
-    if steps is None:
+    routes = probe_routes(layout)
+    if routes is None:
         return None
-    need = max(steps) * (1.0 if _exact(layout) else RANDOM_SLACK)
+    per_reset = layout.budget_factor is not None
+    if any(steps > budget for steps, budget in routes if per_reset and budget != layout.max_steps):
+        return None
+    shared = [steps for steps, budget in routes if not per_reset or budget == layout.max_steps]
+    need = max(shared, default=0.0) * (1.0 if _exact(layout) else RANDOM_SLACK)
     if need <= layout.max_steps:
         return layout
     budget = int(math.ceil(need * rng.uniform(1.1, 1.3)))
@@ -465,10 +500,13 @@ def mutate_env(source: str, rng: np.random.Generator) -> tuple[str, str]:
     else raises ValueError saying so. Deterministic given ``rng``'s state.
     """
     layout = read_layout(source)
+    per_reset = "BUDGET_FACTOR" in codetools.constant_assignments(ast.parse(source), ["BUDGET_FACTOR"])
     for operator in OPERATORS.order(rng):
         result = operator.apply(layout, rng)
         if result is None or result[0] == layout or not within_caps(result[0], layout) or not connected(result[0]):
             continue
+        if result[0].budget_factor is not None and not per_reset:
+            continue  # a program written before per-reset budgets cannot take one
         fitted = fit_budget(result[0], rng)
         if fitted is None:
             continue

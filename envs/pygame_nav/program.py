@@ -1,6 +1,6 @@
 """Environment programs as source: a layout of constants plus the blocks the level needs.
 
-A program built here is standalone (``math`` and ``numpy`` only): its module constants (``WIDTH``,
+A program built here is standalone (``heapq``, ``math`` and ``numpy`` only): its module constants (``WIDTH``,
 ``OBSTACLES``, ...) describe the level, the definitions copied from :mod:`envs.pygame_nav.blocks`
 implement the arena, and ``class CustomEnv(NavCore)`` ties the two together. The offline designer
 edits only the constants (:func:`write_layout`), so the rest of a program survives its mutations.
@@ -43,6 +43,8 @@ class Layout:
     """Extra obstacles scattered at every reset, with room for the agent between them."""
     obstacles: tuple = ()
     """Fixed obstacles ``(x, y, w, h)``, px."""
+    budget_factor: float | None = None
+    """Each reset's step budget over the steps of its own route (None: ``max_steps`` for every reset)."""
 
     def with_changes(self, **changes) -> Layout:
         """A copy with ``changes`` applied (obstacles normalised to a tuple of int 4-tuples)."""
@@ -54,11 +56,15 @@ class Layout:
 CONSTANTS = tuple(f.name.upper() for f in fields(Layout))
 """Module constants that make up a layout, in program order."""
 
+OPTIONAL = ("BUDGET_FACTOR",)
+"""Constants a program may lack (written before they existed): it keeps the default."""
+
 _HEADER = '''"""Navigation level for coevolve's pygame domain (built from envs.pygame_nav blocks).
 
 The constants below are the level; NavCore implements the arena. CustomEnv() -> reset() returns
 (obs, info), step((vx, vy)) returns (obs, reward, terminated, truncated, info); see NavCore.
 """
+import heapq
 import math
 
 import numpy as np
@@ -71,7 +77,8 @@ class CustomEnv(NavCore):
     def __init__(self, render_mode=None):
         super().__init__(width=WIDTH, height=HEIGHT, agent_radius=AGENT_RADIUS, speed=SPEED,
                          max_steps=MAX_STEPS, goal_size=GOAL_SIZE, min_start_goal=MIN_START_GOAL,
-                         start=START, goal=GOAL, obstacles=OBSTACLES, random_obstacles=RANDOM_OBSTACLES)
+                         start=START, goal=GOAL, obstacles=OBSTACLES, random_obstacles=RANDOM_OBSTACLES,
+                         budget_factor=BUDGET_FACTOR)
         self.render_mode = render_mode
 '''
 
@@ -115,7 +122,8 @@ def read_layout(source: str) -> Layout:
 
     Raises ValueError naming what is missing or not a literal when ``source`` is not such a program.
     """
-    values = codetools.read_constants(codetools.parse(source, "environment source"), CONSTANTS, required=CONSTANTS,
+    required = [name for name in CONSTANTS if name not in OPTIONAL]
+    values = codetools.read_constants(codetools.parse(source, "environment source"), CONSTANTS, required=required,
                                       what="a layout-constant navigation program (built by envs.pygame_nav.program)")
     return Layout().with_changes(**{name.lower(): value for name, value in values.items()})
 

@@ -1,17 +1,16 @@
 """Building blocks of navigation policies, and the template ``policy`` that composes them.
 
-Like :mod:`envs.pygame_nav.blocks`, everything here is plain ``math``/``heapq``/``numpy`` code that
+Like :mod:`envs.pygame_nav.blocks`, everything here is plain ``math``/``numpy`` code that
 policy programs embed as source (:mod:`policies.pygame_nav.program`): the template's ``if GENE:``
 branches are resolved for a genome and only the definitions the result calls are copied. The
 genome constants (``PLANNER``, ``GRID_CELL``, ...) are module globals of the emitted program; the
 defaults below make this module itself the straight-line policy.
 """
-import heapq
 import math
 
 import numpy as np
 
-from envs.pygame_nav.blocks import as_rects, blocked_cells, disc_fits, disc_hits
+from envs.pygame_nav.blocks import as_rects, astar, blocked_cells, disc_fits, farthest_clear, swept_clear
 
 PLANNER = "straight"
 GRID_CELL = 6.0
@@ -72,43 +71,6 @@ def step_length(mem):
     return mem.get("speed", 6.0)
 
 
-def astar(blocked, start, goal):
-    """Cells from ``start`` to ``goal`` (index pairs) on 8-connected free cells; [] if unreachable.
-
-    Diagonal moves may not cut a blocked corner; the start cell may itself be blocked.
-    """
-    nx, ny = blocked.shape
-    flat = blocked.ravel().tolist()
-    source, target = start[0] * ny + start[1], goal[0] * ny + goal[1]
-    gi, gj = goal
-    best, parent = {source: 0.0}, {}
-    heap = [(0.0, 0.0, source)]
-    while heap:
-        _, cost, cur = heapq.heappop(heap)
-        if cur == target:
-            path = [cur]
-            while path[-1] in parent:
-                path.append(parent[path[-1]])
-            return [divmod(c, ny) for c in reversed(path)]
-        if cost > best[cur]:
-            continue
-        ci, cj = divmod(cur, ny)
-        for di, dj, step in ((1, 0, 1.0), (-1, 0, 1.0), (0, 1, 1.0), (0, -1, 1.0),
-                             (1, 1, 1.4142), (1, -1, 1.4142), (-1, 1, 1.4142), (-1, -1, 1.4142)):
-            ni, nj = ci + di, cj + dj
-            if not (0 <= ni < nx and 0 <= nj < ny):
-                continue
-            nxt = ni * ny + nj
-            if flat[nxt] or (di and dj and (flat[ci * ny + nj] or flat[ni * ny + cj])):
-                continue
-            new = cost + step
-            if new < best.get(nxt, math.inf):
-                best[nxt], parent[nxt] = new, cur
-                dx, dy = abs(ni - gi), abs(nj - gj)
-                heapq.heappush(heap, (new + max(dx, dy) + 0.4142 * min(dx, dy), new, nxt))
-    return []
-
-
 def cell_sizes(mem):
     """The A* cell sizes to plan with, in order: GRID_CELL alone, or with REGRID four sizes around
     it (x1, 0.8, 1.25, 0.65, at least 2 px), turned by one after every stuck escape -- a narrow
@@ -160,19 +122,6 @@ def plan_path(obs, mem, pos, goal):
     return [np.asarray(goal, dtype=float)]
 
 
-def swept_clear(rects, bounds, a, b, radius):
-    """Whether a disc of ``radius`` moving straight from ``a`` to ``b`` stays inside the arena and
-    off every obstacle (the exact geometry, sampled every 2 px)."""
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    points = a + np.linspace(0.0, 1.0, int(math.hypot(*(b - a)) / 2) + 2)[:, None] * (b - a)
-    if (points < radius).any() or (points > np.asarray(bounds, dtype=float) - radius).any():
-        return False
-    low, high = np.minimum(a, b) - radius, np.maximum(a, b) + radius  # only obstacles near the segment
-    rects = rects[(rects[:, 0] < high[0]) & (rects[:, 0] + rects[:, 2] > low[0])
-                  & (rects[:, 1] < high[1]) & (rects[:, 1] + rects[:, 3] > low[1])]
-    return not disc_hits(rects, points[:, :1], points[:, 1:], radius)  # one column of sample points: any hit
-
-
 def segment_clear(grid, cell, a, b):
     """Whether the straight segment a-b crosses only free cells of ``grid`` (``cell`` px cells,
     sampled every half cell)."""
@@ -181,14 +130,6 @@ def segment_clear(grid, cell, a, b):
     i = np.clip(((a[0] + t * (b[0] - a[0])) // cell).astype(int), 0, grid.shape[0] - 1)
     j = np.clip(((a[1] + t * (b[1] - a[1])) // cell).astype(int), 0, grid.shape[1] - 1)
     return not grid[i, j].any()
-
-
-def farthest_clear(path, index, horizon, clear):
-    """Index of the farthest waypoint within ``horizon`` after ``index`` for which ``clear`` holds."""
-    for k in range(min(index + horizon, len(path) - 1), index, -1):
-        if clear(path[k]):
-            return k
-    return index
 
 
 def planned_target(obs, mem, pos, goal):

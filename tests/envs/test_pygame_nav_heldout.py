@@ -34,7 +34,7 @@ def test_families_and_levels():
     for family in suite:
         assert isinstance(family, HeldoutFamily) and family.options == {}
         assert len(family.env_sources) == 20 and len(set(family.env_sources)) == 20
-        assert all(imported(s) == {"math", "numpy"} for s in family.env_sources)
+        assert all(imported(s) == {"heapq", "math", "numpy"} for s in family.env_sources)
     assert heldout_suite()[0].env_sources == suite[0].env_sources     # fixed seeds
     assert read_layout(suite[5].env_sources[0]) == level("tiled_maze", 0)
     assert min(len(read_layout(s).obstacles) for s in suite[5].env_sources) > 1000

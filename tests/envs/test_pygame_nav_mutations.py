@@ -105,19 +105,51 @@ def test_squeeze_leaves_a_passage_a_few_pixels_wider_than_the_agent():
 
 
 def test_tighten_budget_cuts_to_just_above_the_shortest_path_and_stays_feasible():
-    from envs.pygame_nav.mutations import fit_budget, probe_steps, tighten_budget
+    from envs.pygame_nav.mutations import FIRST_FACTOR, MIN_FACTOR, fit_budget, probe_steps, tighten_budget
     layout = level("bug_trap", 3)
     steps = probe_steps(layout)
     assert len(steps) == 1  # fixed start and goal, nothing scattered: every reset is the same level
     tight, description = tighten_budget(layout, np.random.default_rng(0))
     assert 1.03 * steps[0] <= tight.max_steps <= 1.2 * steps[0] + 1, description
     assert check_env(load(env_program(tight)), seeds=[0]).feasible
-    random_ends = tight.with_changes(start=None, max_steps=1500)  # resets differ: room for unprobed routes
-    cut, description = tighten_budget(random_ends, np.random.default_rng(0))
-    longest = max(probe_steps(random_ends))
-    assert 1.5 * longest <= cut.max_steps <= 1.65 * longest + 1, description
-    assert fit_budget(cut, np.random.default_rng(0)) == cut
     assert tighten_budget(tight.with_changes(max_steps=int(steps[0])), np.random.default_rng(0)) is None
+    random_ends = tight.with_changes(start=None, max_steps=1500)  # resets differ: each gets its own budget
+    first, description = tighten_budget(random_ends, np.random.default_rng(0))
+    assert first.max_steps == 1500 and FIRST_FACTOR[0] <= first.budget_factor <= FIRST_FACTOR[1], description
+    cut, description = tighten_budget(first, np.random.default_rng(0))
+    assert 0.85 * first.budget_factor <= cut.budget_factor <= 0.97 * first.budget_factor, description
+    assert fit_budget(cut, np.random.default_rng(0)) == cut
+    assert tighten_budget(cut.with_changes(budget_factor=MIN_FACTOR), np.random.default_rng(0)) is None
+
+
+def test_a_per_reset_budget_follows_each_reset_route_and_the_reference_solver_meets_it():
+    from envs.pygame_nav.mutations import probe_routes
+    from envs.pygame_nav.runner import run_episode
+    from policies.pygame_nav import REFERENCE_POLICY
+    walled = Layout(obstacles=((390, 0, 20, 450), (150, 200, 120, 40), (560, 380, 140, 40)), min_start_goal=400.0,
+                    budget_factor=1.0, max_steps=5000)
+    routes = probe_routes(walled)
+    budgets = [budget for _, budget in routes]
+    assert len(set(budgets)) >= 4 and 5000 not in budgets  # a budget per reset, none the fallback
+    assert all(0.9 <= budget / steps <= 1.1 for steps, budget in routes), routes  # the route, pulled taut
+    env, policy = load(env_program(walled)), load(REFERENCE_POLICY)
+    for seed in range(6):
+        result = run_episode(env, policy, seed=seed)
+        assert result.success and result.steps <= budgets[seed], (seed, result)
+    loose = load(env_program(walled.with_changes(budget_factor=1.5))).CustomEnv()
+    assert loose.reset(seed=0)[0]["max_steps"] == pytest.approx(1.5 * budgets[0], abs=2)
+
+
+def test_a_program_written_before_per_reset_budgets_reads_and_mutates_without_one():
+    from envs.pygame_nav.program import CONSTANTS
+    old = "\n".join(line for line in env_program(Layout(min_start_goal=400.0)).splitlines()
+                    if not line.startswith("BUDGET_FACTOR"))
+    old = old.replace(",\n                         budget_factor=BUDGET_FACTOR)", ")")
+    assert "BUDGET_FACTOR" not in old and "BUDGET_FACTOR" in CONSTANTS
+    assert read_layout(old).budget_factor is None
+    for source, description in chain(old, 3, 12):
+        assert read_layout(source).budget_factor is None, description
+        assert check_env(load(source), seeds=[0]).feasible, description
 
 
 def test_a_change_that_lengthens_the_route_raises_a_tight_budget():
