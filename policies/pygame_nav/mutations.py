@@ -39,24 +39,22 @@ def toggle_stuck(genome: Genome, rng):
     return replace(genome, stuck_window=value), f"stuck window {genome.stuck_window} -> {value} steps"
 
 
-def toggle_slide(genome: Genome, rng):
-    """Turn sliding around rejected moves on or off."""
-    return replace(genome, slide=not genome.slide), f"slide {genome.slide} -> {not genome.slide}"
+def _toggle(name: str, doc: str):
+    """An operator that turns the boolean gene ``name`` on or off."""
+    def operator(genome: Genome, rng):
+        old = getattr(genome, name)
+        return replace(genome, **{name: not old}), f"{name} {old} -> {not old}"
+    operator.__name__ = f"toggle_{name}"
+    operator.__doc__ = doc
+    return operator
 
 
-def toggle_arrive(genome: Genome, rng):
-    """Turn slowing down on arrival at the goal centre on or off."""
-    return replace(genome, arrive=not genome.arrive), f"arrive {genome.arrive} -> {not genome.arrive}"
-
-
-def toggle_regrid(genome: Genome, rng):
-    """Turn planning on other grid sizes (after a stuck escape, or when no route is found) on or off."""
-    return replace(genome, regrid=not genome.regrid), f"regrid {genome.regrid} -> {not genome.regrid}"
-
-
-def toggle_smooth(genome: Genome, rng):
-    """Turn planning without a margin and following the path pulled taut (with sliding) on or off."""
-    return replace(genome, smooth=not genome.smooth), f"smooth {genome.smooth} -> {not genome.smooth}"
+toggle_slide = _toggle("slide", "Turn sliding around rejected moves on or off.")
+toggle_arrive = _toggle("arrive", "Turn slowing down on arrival at the goal centre on or off.")
+toggle_regrid = _toggle("regrid", "Turn planning on other grid sizes (after a stuck escape, or when no route is found) "
+                                  "on or off.")
+toggle_smooth = _toggle("smooth", "Turn planning without a margin and following the path pulled taut (with sliding) "
+                                  "on or off.")
 
 
 def set_damping(genome: Genome, rng):
