@@ -131,11 +131,11 @@ def choose_environment(t: int, weights: np.ndarray, session: Session):
     followed by another too, mutating the hardest of them (by the difficulty measure): the
     environment side climbs until it finds a level the mixture fails, within the same rounds.
 
-    The ratchet: when the mixture solves every accepted candidate, a level easier than its
+    The ratchet: when the mixture solves every accepted candidate, a level no harder than its
     parent (by the difficulty measure) adds nothing to the game, so a round whose accepted
-    candidates are all easier is followed by another, and the choice among solved levels
-    skips the easier ones while any is left (after ``ENV_ROUNDS`` rounds the usual choice
-    stands: an iteration is not given up for it).
+    candidates are all no harder is followed by another, and the choice among solved levels
+    skips those while any other is left (after ``ENV_ROUNDS`` rounds the usual choice stands:
+    an iteration is not given up for it).
 
     Ties go to the lower mixture return, then by the domain's difficulty measure: to the simpler
     level when the mixture fails every tied candidate (so the curriculum does not jump out of
@@ -161,8 +161,8 @@ def choose_environment(t: int, weights: np.ndarray, session: Session):
     difficulty = session.domain.difficulty_measure
     rng, candidates = designer_rng(config.seed, t, "env"), []
 
-    def easier(candidate: Candidate) -> bool:
-        return easier_than(candidate, archive.measures[-1], difficulty)
+    def no_harder(candidate: Candidate) -> bool:
+        return no_harder_than(candidate, archive.measures[-1], difficulty)
 
     for _ in range(ENV_ROUNDS):
         proposed = session.designer.propose_envs(request, rng)
@@ -177,9 +177,9 @@ def choose_environment(t: int, weights: np.ndarray, session: Session):
         if min(c.mixture_success for c in accepted) < 1.0:
             break
         if config.env_search != "climb":
-            if any(not easier(c) for c in accepted):
+            if any(not no_harder(c) for c in accepted):
                 break
-            continue  # the mixture solves them all and each is easier than its parent
+            continue  # the mixture solves them all and none is harder than its parent
         hardest = max(range(len(accepted)),
                       key=lambda n: (accepted[n].measures.get(difficulty, 0), -n))
         request = replace(request, parent=accepted[hardest].program,
@@ -191,7 +191,7 @@ def choose_environment(t: int, weights: np.ndarray, session: Session):
     if not accepted:
         return None, candidates
     if min(candidates[n].mixture_success for n in accepted) >= 1.0:
-        accepted = [n for n in accepted if not easier(candidates[n])] or accepted
+        accepted = [n for n in accepted if not no_harder(candidates[n])] or accepted
     best = min(accepted, key=lambda n: env_preference(candidates[n], difficulty,
                                                       config.env_selection))
     chosen = candidates[best].chosen()
@@ -203,12 +203,12 @@ def choose_environment(t: int, weights: np.ndarray, session: Session):
     return candidates[best], candidates
 
 
-def easier_than(candidate: Candidate, parent_measures: dict, difficulty: str | None) -> bool:
-    """Whether ``candidate`` is a level easier than its parent by the difficulty measure
+def no_harder_than(candidate: Candidate, parent_measures: dict, difficulty: str | None) -> bool:
+    """Whether ``candidate`` is a level no harder than its parent by the difficulty measure
     (never, for a domain without one)."""
     if difficulty is None or difficulty not in parent_measures:
         return False
-    return candidate.measures.get(difficulty, 0) < parent_measures[difficulty]
+    return candidate.measures.get(difficulty, 0) <= parent_measures[difficulty]
 
 
 def challenge(t: int, session: Session, candidates: list[Candidate], weights: np.ndarray,
