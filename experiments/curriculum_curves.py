@@ -2,12 +2,13 @@
 
     python experiments/curriculum_curves.py RUN [RUN ...] --out curves.png
 
-Three panels, one line per run, labelled "<domain> s<seed> <env-selection>": the difficulty
+Three panels, one line per run, labelled "<run directory> (<domain> s<seed> <env-selection>)": the difficulty
 measure of the level chosen at each iteration (the domain's, e.g. MiniGrid's shortest solution),
 the game value (the MSNE mixture's worst-case success), and the chosen policy's success on its own
 new level. Each run's own report (``coevolve report RUN``) draws the same curves for that run.
 """
 import argparse
+from pathlib import Path
 
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
@@ -28,7 +29,7 @@ def curves(root: str) -> dict:
     records = [IterationRecord.from_json(line) for line in store.iterations()]
     solved = [(r.iteration, chosen.success) for r in records[1:]
               for chosen in [r.chosen("policy")] if chosen is not None]
-    return {"label": f"{config.domain} s{config.seed} {config.env_selection}",
+    return {"label": f"{Path(root).name} ({config.domain} s{config.seed} {config.env_selection})",
             "measure": measure,
             "difficulty": measure_series(records).get(measure, ([], [])),
             "value": ([r.iteration for r in records], [r.value for r in records]),
