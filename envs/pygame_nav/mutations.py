@@ -350,7 +350,7 @@ def change_budget(layout: Layout, rng):
     """Scale the step budget: each reset's factor when it has one, else max_steps."""
     scale = rng.uniform(0.75, 1.3)
     if layout.budget_factor is not None:
-        factor = round(max(MIN_FACTOR, layout.budget_factor * scale), 3)
+        factor = _scaled_factor(layout, scale)
         if factor == layout.budget_factor:
             return None
         return layout.with_changes(budget_factor=factor), f"budget factor {layout.budget_factor:g} -> {factor:g}"
@@ -372,6 +372,11 @@ MIN_FACTOR = 1.0
 """Least per-reset budget factor: the budget still covers the route the level measured."""
 
 
+def _scaled_factor(layout: Layout, scale: float) -> float:
+    """The level's per-reset budget factor times ``scale``, rounded, at least MIN_FACTOR."""
+    return round(max(MIN_FACTOR, layout.budget_factor * scale), 3)
+
+
 def tighten_budget(layout: Layout, rng):
     """Tighten the step budget: cut a per-reset budget factor by 3-15 % (down to MIN_FACTOR); else
     cut max_steps to 1.03-1.2 times the shortest path when every reset is the same level, and to
@@ -383,7 +388,7 @@ def tighten_budget(layout: Layout, rng):
     met every budget at factor 1.0 (see docs/architecture.md).
     """
     if layout.budget_factor is not None:
-        factor = round(max(MIN_FACTOR, layout.budget_factor * rng.uniform(0.85, 0.97)), 3)
+        factor = _scaled_factor(layout, rng.uniform(0.85, 0.97))
         if factor >= layout.budget_factor:
             return None
         return (layout.with_changes(budget_factor=factor),
