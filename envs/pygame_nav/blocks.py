@@ -269,7 +269,9 @@ class NavCore:
     with room for the agent between obstacles, then the start and the goal (unless fixed).
     With ``budget_factor`` set, each reset's step budget is that factor times the steps of its own
     route (:meth:`route_budget`), so every layout is as tight as the factor says; ``max_steps`` is
-    then the budget of a reset whose route the grid cannot find.
+    then the budget of a reset whose route the grid cannot find. Without it, ``max_steps`` is every
+    reset's budget, except that a reset whose own route is longer (resets differ when the start, the
+    goal or some obstacles are drawn) gets that route's steps: no drawn layout is beyond reach.
     """
 
     def __init__(self, width=800, height=600, agent_radius=15, speed=6.0, max_steps=600,
@@ -321,15 +323,20 @@ class NavCore:
         self.pos, goal = sample_start_goal(rng, self.bounds, self.agent_radius, self.goal_size, self.obstacles,
                                            self.min_start_goal, self.fixed_start, self.fixed_goal)
         self.goal_rect = (goal[0] - self.goal_size[0] / 2, goal[1] - self.goal_size[1] / 2) + self.goal_size
-        self.max_steps = self.fallback_steps if self.budget_factor is None else self.route_budget()
+        if self.budget_factor is not None:
+            self.max_steps = self.route_budget(self.budget_factor)
+        elif self.fixed_start is None or self.fixed_goal is None or self.random_obstacles:
+            self.max_steps = max(self.fallback_steps, self.route_budget(1.0))
+        else:
+            self.max_steps = self.fallback_steps
         self.step_count = 0
         self._objects = [{"type": "zone", "pos": [goal[0], goal[1]], "size": list(self.goal_size), "purpose": "goal"}]
         self._objects += [{"type": "obstacle", "pos": [float(x), float(y)], "size": [float(w), float(h)]}
                           for x, y, w, h in self.obstacles]
         return self.observation(), {"success": False}
 
-    def route_budget(self):
-        """``budget_factor`` times the steps of a route from the start to inside the goal zone.
+    def route_budget(self, factor):
+        """``factor`` times the steps of a route from the start to inside the goal zone.
 
         A* from the free cell nearest the start to the one nearest the goal's centre, then straight
         into the goal: on cells of half the radius (at most 20,000) where a straight move between free
@@ -363,7 +370,7 @@ class NavCore:
                 self.obstacles, self.bounds, route[index], p, radius)))
             taut.append(route[index])
         length = float(np.hypot(*np.diff(np.asarray(taut), axis=0).T).sum())
-        return max(1, int(math.ceil(self.budget_factor * length / self.speed)))
+        return max(1, int(math.ceil(factor * length / self.speed)))
 
     def step(self, action):
         """Move by the clipped velocity unless blocked; returns ``(obs, reward, terminated, truncated, info)``."""

@@ -11,8 +11,8 @@ comments must survive. The Atari cases were recorded again at the merge of the `
 primitive and stacked macros (#15), which change the starter programs and the macros on purpose,
 the PyGame policy cases at the REGRID and SMOOTH genes (#18), which add two operators to the
 draw, and the PyGame environment cases when budget tightening came to apply to levels whose
-resets differ and again when levels got an optional per-reset budget (#18: the programs' text
-changed, the choices did not); every other case still holds its record from cfaa543.
+resets differ, again when levels got an optional per-reset budget and again when a drawn reset
+got at least its own route's steps (#18: the programs' text changed, the choices did not); every other case still holds its record from cfaa543.
 """
 from __future__ import annotations
 

@@ -143,6 +143,24 @@ def test_a_per_reset_budget_follows_each_reset_route_and_the_reference_solver_me
     assert loose.reset(seed=0)[0]["max_steps"] == pytest.approx(1.5 * budgets[0], abs=2)
 
 
+def test_a_drawn_reset_longer_than_the_shared_budget_gets_its_own_route():
+    from envs.pygame_nav.mutations import probe_routes
+    from envs.pygame_nav.runner import run_episode
+    from policies.pygame_nav import REFERENCE_POLICY
+    walled = Layout(obstacles=((390, 0, 20, 450), (150, 200, 120, 40), (560, 380, 140, 40)), min_start_goal=400.0)
+    routes = probe_routes(walled.with_changes(budget_factor=1.0, max_steps=5000))
+    own = [budget for _, budget in routes]
+    shared = sorted(own)[len(own) // 2]  # a shared budget below half of these resets' routes
+    tight = walled.with_changes(max_steps=shared)
+    budgets = [budget for _, budget in probe_routes(tight)]
+    assert budgets == [max(shared, route) for route in own] and max(budgets) > shared
+    env, policy = load(env_program(tight)), load(REFERENCE_POLICY)
+    for seed in range(6):
+        assert run_episode(env, policy, seed=seed).success, seed
+    fixed = walled.with_changes(start=(100.0, 100.0), goal=(700.0, 500.0), max_steps=shared)
+    assert {budget for _, budget in probe_routes(fixed)} == {shared}  # one level: one budget
+
+
 def test_a_program_written_before_per_reset_budgets_reads_and_mutates_without_one():
     from envs.pygame_nav.program import CONSTANTS
     old = "\n".join(line for line in env_program(Layout(min_start_goal=400.0)).splitlines()
