@@ -45,6 +45,10 @@ Behaviours in the catalogue:
   and toggle it.
 - `drop_useless_key`: drop the carried key when it opens no locked door while another locked
   door has its key lying in the grid.
+- `clear_the_way`: when the goal is out of reach, clear a way that ignores doors (and, only when
+  none exists, keys lying on the floor): open the doors on it, fetch the key of a locked door the
+  carried key does not open (three deep), and pick up a key that bars it, after putting the
+  carried key down off every way considered.
 - `avoid_lava_ahead`: turn instead of stepping into lava.
 - `replan_when_stuck`: after standing still for `stuck_steps` steps, mark the cell in front as
   blocked so that the planners route around it.

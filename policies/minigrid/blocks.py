@@ -13,7 +13,8 @@ import numpy as np
 
 BEHAVIOURS = [
     'avoid_lava_ahead', 'drop_useless_key', 'open_door_ahead', 'get_key', 'plan_to_goal',
-    'open_nearest_door', 'replan_when_stuck', 'explore_when_stuck', 'greedy_to_goal',
+    'open_nearest_door', 'clear_the_way', 'replan_when_stuck', 'explore_when_stuck',
+    'greedy_to_goal',
 ]
 PARAMS = {
     'avoid_lava': False,
@@ -104,9 +105,13 @@ def _distance_field(obs, sources):
     Fields are cached until the grid changes, so following a plan costs O(1) per step.
     """
     key = tuple(sorted(sources))
-    if key in _MEM['fields']:
-        return _MEM['fields'][key]
-    ok = _passable(obs)
+    if key not in _MEM['fields']:
+        _MEM['fields'][key] = _bfs(_passable(obs), sources)
+    return _MEM['fields'][key]
+
+
+def _bfs(ok, sources):
+    """Step counts (-1: unreachable) over the cells ``ok[x][y]`` allows, from the nearest source."""
     width, height = (len(ok), len(ok[0]))
     dist = [[-1] * height for _ in range(width)]
     queue = deque()
@@ -120,7 +125,6 @@ def _distance_field(obs, sources):
             if 0 <= nx < width and 0 <= ny < height and ok[nx][ny] and (dist[nx][ny] < 0):
                 dist[nx][ny] = dist[x][y] + 1
                 queue.append((nx, ny))
-    _MEM['fields'][key] = dist
     return dist
 
 
@@ -236,6 +240,59 @@ def drop_useless_key(obs, pos, d):
         cell = _front(pos, want)
         if _in_grid(obs, cell) and obs[cell][0] == EMPTY:
             return DROP if want == d else _turn_to(d, want)
+    return None
+
+
+def _relaxed_way(obs, pos, targets, through_keys):
+    """Cells of a shortest walk from ``pos`` onto one of ``targets`` on which doors of any state
+    (and with ``through_keys`` keys lying on the floor) count as walkable, lava as for the
+    planner; [] when there is none."""
+    key = ('relaxed', through_keys) + tuple(sorted(targets))
+    if key not in _MEM['fields']:
+        ok = [column[:] for column in _passable(obs)]
+        for x, y in _cells(obs, DOOR) + (_cells(obs, KEY) if through_keys else []):
+            ok[x][y] = True
+        _MEM['fields'][key] = _bfs(ok, targets)
+    field, way, cell = (_MEM['fields'][key], [], pos)
+    while field[cell[0]][cell[1]] > 0:
+        here = field[cell[0]][cell[1]]
+        cell = next(c for c in (_front(cell, k) for k in range(4))
+                    if _in_grid(obs, c) and field[c[0]][c[1]] == here - 1)
+        way.append(cell)
+    return way
+
+
+def clear_the_way(obs, pos, d):
+    """When the goal is out of reach, clear a way that ignores doors (and, only when no such way
+    exists, keys lying on the floor): a locked door the carried key does not open sends the agent
+    for its key first (found the same way, three deep) unless a door the carried key opens comes
+    before it; else the first thing on the way is dealt
+    with: a door is opened, a key picked up (a carried key is first put down on the nearest empty
+    cell off every way considered).
+    """
+    targets = _cells(obs, GOAL)
+    if not targets or _go_to(obs, pos, d, targets) is not None:
+        return None
+    ok, avoid = (_passable(obs), set())
+    for _ in range(3):
+        way = _relaxed_way(obs, pos, targets, False) or _relaxed_way(obs, pos, targets, True)
+        avoid.update(way)
+        blockers = [c for c in way if not ok[c[0]][c[1]] or obs[c][0] == DOOR and obs[c][2] != OPEN]
+        locked = [c for c in blockers if obs[c][0] == DOOR and obs[c][2] == LOCKED]
+        shut = [c for c in locked if int(obs[c][1]) != _MEM['carrying']]
+        keys = [k for k in _cells(obs, KEY) if shut and obs[k][1] == obs[shut[0]][1]]
+        if keys and set(keys) != set(targets) and locked[0] == shut[0]:
+            targets = keys
+            continue
+        if not blockers or obs[blockers[0]][0] not in (DOOR, KEY):
+            return None
+        cell = blockers[0]
+        if obs[cell][0] == DOOR:
+            return TOGGLE if _front(pos, d) == cell else _approach(obs, pos, d, [cell])
+        if _MEM['carrying'] is None:
+            return PICKUP if _front(pos, d) == cell else _approach(obs, pos, d, [cell])
+        spots = [c for c in _cells(obs, EMPTY) if c not in avoid]
+        return DROP if _front(pos, d) in spots else _approach(obs, pos, d, spots)
     return None
 
 

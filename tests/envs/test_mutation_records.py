@@ -12,7 +12,9 @@ primitive and stacked macros (#15), which change the starter programs and the ma
 the PyGame policy cases at the REGRID and SMOOTH genes (#18), which add two operators to the
 draw, and the PyGame environment cases when budget tightening came to apply to levels whose
 resets differ, again when levels got an optional per-reset budget and again when a drawn reset
-got at least its own route's steps (#18: the programs' text changed, the choices did not); every other case still holds its record from cfaa543.
+got at least its own route's steps (#18: the programs' text changed, the choices did not), and
+the MiniGrid policy cases when the catalogue gained ``clear_the_way`` (#18: the insert draws
+from one more behaviour, so the choices change); every other case still holds its record from cfaa543.
 """
 from __future__ import annotations
 
