@@ -133,3 +133,50 @@ def test_search_from_the_seed_discovers_doorkey_skills():
     found = [_greedy_search(rng_seed) for rng_seed in range(3)]
     held_out = [solved(p, "MiniGrid-DoorKey-8x8-v0", range(100, 110)) for p in found]
     assert sum(score >= 8 for score in held_out) >= 2, held_out
+
+
+class _KeyedCorridor:
+    """A one-cell-wide corridor: a red key, the red locked door, a yellow key lying in the way, the goal."""
+
+    def __new__(cls):
+        from minigrid.core.grid import Grid
+        from minigrid.core.mission import MissionSpace
+        from minigrid.core.world_object import Door, Goal, Key
+        from minigrid.minigrid_env import MiniGridEnv
+
+        class Corridor(MiniGridEnv):
+            def __init__(self):
+                super().__init__(mission_space=MissionSpace(mission_func=lambda: "reach the goal"),
+                                 width=11, height=3, max_steps=200)
+
+            def _gen_grid(self, width, height):
+                self.grid = Grid(width, height)
+                self.grid.wall_rect(0, 0, width, height)
+                self.grid.set(2, 1, Key("red"))
+                self.grid.set(4, 1, Door("red", is_locked=True))
+                self.grid.set(6, 1, Key("yellow"))
+                self.put_obj(Goal(), 9, 1)
+                self.agent_pos, self.agent_dir = (1, 1), 0
+        return Corridor()
+
+
+def _play_corridor(source: str) -> tuple[bool, list]:
+    env = _KeyedCorridor()
+    env.reset(seed=0)
+    module = types.ModuleType("policy_program")
+    exec(compile(source, "<policy>", "exec"), module.__dict__)
+    actions = []
+    while True:
+        actions.append(module.policy(env.grid.encode(), tuple(env.agent_pos), env.agent_dir))
+        _, reward, terminated, truncated, _ = env.step(actions[-1])
+        if terminated or truncated:
+            return reward > 0, actions
+
+
+def test_clear_the_way_moves_the_keys_that_bar_a_corridor_and_opens_its_door():
+    without = assemble_policy(["open_door_ahead", "plan_to_goal", "get_key"], {"avoid_lava": True})
+    assert not _play_corridor(without)[0]
+    solved, actions = _play_corridor(assemble_policy(["open_door_ahead", "plan_to_goal", "clear_the_way"]))
+    assert solved
+    assert actions.count(3) == 2 and actions.count(4) == 1  # both keys picked up, the red one put down
+    assert len(actions) <= 20
