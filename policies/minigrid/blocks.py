@@ -263,12 +263,13 @@ def _relaxed_way(obs, pos, targets, through_keys):
 
 
 def clear_the_way(obs, pos, d):
-    """When the goal is out of reach, clear a way that ignores doors (and, only when no such way
-    exists, keys lying on the floor): a locked door the carried key does not open sends the agent
-    for its key first (found the same way, three deep) unless a door the carried key opens comes
-    before it; else the first thing on the way is dealt
-    with: a door is opened, a key picked up (a carried key is first put down on the nearest empty
-    cell off every way considered).
+    """When the goal is out of reach, clear a way to it that ignores doors (and, only when no such
+    way exists, keys lying on the floor).
+
+    A locked door the carried key does not open sends the agent for its key first (found the same
+    way, three deep), unless a door the carried key opens comes before it. Otherwise the first
+    thing on the way is dealt with: a door is opened, a key picked up (a carried key is first put
+    down on the nearest empty cell off every way considered).
     """
     targets = _cells(obs, GOAL)
     if not targets or _go_to(obs, pos, d, targets) is not None:
