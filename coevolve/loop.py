@@ -6,7 +6,8 @@ and --seed-policy). Each iteration t then:
      infeasible ones are rejected with their reason (if all are, K more are asked for, up to
      ``ENV_ROUNDS`` rounds); the one on which the policy mixture does worst is kept (the
      environment player's best response; with ``--env-selection regret``, the one where the
-     domain's reference solver most outdoes the mixture);
+     domain's reference solver most outdoes the mixture), among those the reference solver
+     completes often enough (``REFERENCE_FLOORS``);
   2. the policy designer mutates the policy with the largest mixture weight into K candidates,
      each evaluated on the new environment; the best is kept;
   3. the new column and row are evaluated -- only the unknown cells;
@@ -37,8 +38,11 @@ POLICY_OBJECTIVES = ("new-level", "mixture")
 ENV_SELECTIONS = ("minimax", "regret")
 """Values of ``--env-selection`` (see :func:`env_preference`)."""
 
-REFERENCE_FLOOR = 0.5
-"""Regret selection rejects a level the reference solver completes in fewer of its episodes."""
+REFERENCE_FLOORS = {"minimax": 1.0, "regret": 0.5}
+"""The least share of its episodes the domain's reference solver must complete on a level for the
+selection to keep it. Minimax seeks the mixture's failures, so every episode must be one the
+reference completes (else it keeps levels for the episodes nobody can finish in time); regret
+credits the reference's successes and refuses only the levels it rarely completes."""
 
 ENV_SEARCHES = ("narrow", "climb")
 """Values of ``--env-search`` (see :func:`choose_environment`)."""
@@ -140,8 +144,9 @@ def choose_environment(t: int, weights: np.ndarray, session: Session):
     Ties go to the lower mixture return, then by the domain's difficulty measure: to the simpler
     level when the mixture fails every tied candidate (so the curriculum does not jump out of
     reach), to the harder one otherwise (so it does not stall when the mixture solves them all).
-    The domain's reference solver, if it has one, plays the chosen level (under regret
-    selection, every accepted one), and its success is recorded.
+    The domain's reference solver, if it has one, plays every accepted candidate: its success is
+    recorded, and a level it completes in fewer than ``REFERENCE_FLOORS[selection]`` of its
+    episodes is rejected.
     """
     archive, config = session.archive, session.config
     support = [i for i, w in enumerate(weights) if w > 1e-9]
@@ -194,12 +199,7 @@ def choose_environment(t: int, weights: np.ndarray, session: Session):
         accepted = [n for n in accepted if not no_harder(candidates[n])] or accepted
     best = min(accepted, key=lambda n: env_preference(candidates[n], difficulty,
                                                       config.env_selection))
-    chosen = candidates[best].chosen()
-    reference = session.domain.reference_policy()
-    if chosen.reference_success is None and reference is not None:
-        cell = session.counted(f"iter {t}: reference solver")([(reference, chosen.program)])[0]
-        chosen = chosen.refereed(cell.success_rate)
-    candidates[best] = chosen
+    candidates[best] = candidates[best].chosen()
     return candidates[best], candidates
 
 
@@ -216,15 +216,14 @@ def challenge(t: int, session: Session, candidates: list[Candidate], weights: np
     """The candidates, the accepted ones with the mixture's success and return on them; and,
     per candidate still accepted (in order), the support policies' cells on it.
 
-    Under regret selection the reference solver plays every accepted candidate too, and one it
-    completes in fewer than ``REFERENCE_FLOOR`` of its episodes is rejected.
+    The domain's reference solver, if it has one, plays every accepted candidate too, and one it
+    completes in fewer than the selection's ``REFERENCE_FLOORS`` of its episodes is rejected.
     """
     archive = session.archive
     accepted = [n for n, c in enumerate(candidates) if not c.rejected]
     if not accepted:
         return candidates, []
-    reference = (session.domain.reference_policy()
-                 if session.config.env_selection == "regret" else None)
+    reference = session.domain.reference_policy()
     pairs = [(archive.policies[i], candidates[n].program) for n in accepted for i in support]
     if reference is not None:
         pairs += [(reference, candidates[n].program) for n in accepted]
@@ -237,22 +236,24 @@ def challenge(t: int, session: Session, candidates: list[Candidate], weights: np
             sum(weights[i] * cell.mean_return for i, cell in zip(support, chunk)))
         if reference is not None:
             challenged[n] = refereed(challenged[n],
-                                     cells[len(accepted) * len(support) + k].success_rate)
+                                     cells[len(accepted) * len(support) + k].success_rate,
+                                     session.config.env_selection)
             if challenged[n].rejected:
                 continue
         chunks.append(chunk)
     return challenged, chunks
 
 
-def refereed(candidate: Candidate, solved: float) -> Candidate:
-    """``candidate`` with the reference solver's success ``solved``, rejected (regret
-    selection's guard) when that is below ``REFERENCE_FLOOR``."""
+def refereed(candidate: Candidate, solved: float, selection: str) -> Candidate:
+    """``candidate`` with the reference solver's success ``solved``, rejected when that is below
+    the ``selection``'s ``REFERENCE_FLOORS``."""
     candidate = candidate.refereed(solved)
-    if solved >= REFERENCE_FLOOR:
+    floor = REFERENCE_FLOORS[selection]
+    if solved >= floor:
         return candidate
     return candidate.refused(Category.UNSOLVED_BY_REFERENCE,
                              f"the reference solver completes {solved:.0%} of its episodes "
-                             f"(regret selection needs {REFERENCE_FLOOR:.0%})")
+                             f"({selection} selection needs {floor:.0%})")
 
 
 def env_preference(candidate: Candidate, difficulty: str | None,

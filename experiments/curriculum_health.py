@@ -10,6 +10,8 @@ The "limit" column names what held the iteration back:
 
 - ``no level``: every environment candidate was rejected;
 - ``levels too easy``: the mixture solves every accepted candidate;
+- ``beyond the reference``: the reference solver does not complete every episode of the chosen
+  level (minimax selection now rejects such levels; runs from before it may hold them);
 - ``policy search``: no policy candidate reaches 0.8 on the new level;
 - ``older levels hold the value``: the new policy solves its level but the game value, below 1,
   did not rise: the environment player's mixture leans on older levels that no single archived
@@ -22,7 +24,7 @@ and the share of iterations whose chosen policy solves its own new level at leas
 import sys
 
 from coevolve.domains import get_domain
-from coevolve.loop import REFERENCE_FLOOR
+from coevolve.loop import REFERENCE_FLOORS
 from coevolve.store import RunStore
 
 SOLVES = 0.8
@@ -57,7 +59,7 @@ def iteration_row(previous: dict, record: dict, measure: str | None) -> dict:
         limit = "no level"
     elif accepted and min(c["mixture_success"] for c in accepted) >= 1.0:
         limit = "levels too easy"
-    elif reference is not None and reference < REFERENCE_FLOOR:
+    elif reference is not None and reference < REFERENCE_FLOORS["minimax"]:
         limit = "beyond the reference"
     elif best is None or best < SOLVES:
         limit = "policy search"

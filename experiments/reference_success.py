@@ -16,7 +16,7 @@ from dataclasses import replace
 from coevolve.config import RunConfig
 from coevolve.domains import domain_of
 from coevolve.evaluate import Evaluator
-from coevolve.loop import REFERENCE_FLOOR, env_preference, refereed
+from coevolve.loop import REFERENCE_FLOORS, env_preference, refereed
 from coevolve.program import Program
 from coevolve.records import Candidate, Status
 from coevolve.session import executor_for
@@ -27,7 +27,7 @@ def regret_choice(candidates: list[Candidate], solved: list[float],
                   measure: str | None) -> Candidate | None:
     """The candidate regret selection keeps among accepted ``candidates``, given the reference
     solver's success on each (its guard and its preference, as the loop applies them)."""
-    kept = [c for c in map(refereed, candidates, solved) if not c.rejected]
+    kept = [c for c in (refereed(c, s, "regret") for c, s in zip(candidates, solved)) if not c.rejected]
     return min(kept, key=lambda c: env_preference(c, measure, "regret")) if kept else None
 
 
@@ -70,13 +70,13 @@ def show(value) -> str:
 def main(roots: list[str]) -> None:
     for root in roots:
         rows = iteration_rows(root)
-        print(f"{root}: the reference solver's success (floor {REFERENCE_FLOOR:.0%})")
+        print(f"{root}: the reference solver's success (regret's floor {REFERENCE_FLOORS['regret']:.0%})")
         print("iter chosen  lowest highest  regret keeps the same level")
         for r in rows:
             print(f"{r['iteration']:>4} {show(r['chosen'])}  {show(r['low'])}   {show(r['high'])}"
                   f"  {'yes' if r['same'] else 'no'}")
         first = next((r["iteration"] for r in rows if not r["same"]), None)
-        below = sum(r["chosen"] is not None and r["chosen"] < REFERENCE_FLOOR for r in rows)
+        below = sum(r["chosen"] is not None and r["chosen"] < REFERENCE_FLOORS["regret"] for r in rows)
         print(f"chosen levels below the floor: {below} of {len(rows)}; regret selection first "
               f"keeps another level at iteration {first if first else '- (never)'}\n")
 
