@@ -55,6 +55,11 @@ def disc_inside(rect, x, y, radius):
             and rect[1] + radius <= y <= rect[1] + rect[3] - radius)
 
 
+def resets_differ(start, goal, random_obstacles):
+    """Whether a level lays out a new arena at each reset (its start, goal or some obstacles drawn)."""
+    return start is None or goal is None or random_obstacles > 0
+
+
 def place_obstacle(rng, size, bounds, obstacles, clearance, keep_clear=(), tries=200):
     """A rectangle of ``size`` (w, h) at a random spot keeping ``clearance`` px from the others.
 
@@ -325,7 +330,7 @@ class NavCore:
         self.goal_rect = (goal[0] - self.goal_size[0] / 2, goal[1] - self.goal_size[1] / 2) + self.goal_size
         if self.budget_factor is not None:
             self.max_steps = self.route_budget(self.budget_factor)
-        elif self.fixed_start is None or self.fixed_goal is None or self.random_obstacles:
+        elif resets_differ(self.fixed_start, self.fixed_goal, self.random_obstacles):
             self.max_steps = max(self.fallback_steps, self.route_budget(1.0))
         else:
             self.max_steps = self.fallback_steps

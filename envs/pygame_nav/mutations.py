@@ -16,7 +16,7 @@ from scipy import ndimage
 
 from envs.codetools import Operator, Registry
 from envs.pygame_nav.blocks import (NavCore, blocked_cells, disc_fits, place_obstacle, rect_gaps, rects_overlap,
-                                    sample_start_goal, u_trap)
+                                    resets_differ, sample_start_goal, u_trap)
 from envs.pygame_nav.check import analyse, grid_cell
 from envs.pygame_nav.heldout import maze_walls
 from envs.pygame_nav.program import Layout, read_layout, write_layout
@@ -362,7 +362,7 @@ def change_budget(layout: Layout, rng):
 
 def _exact(layout: Layout) -> bool:
     """Whether every reset lays out the same level (fixed start and goal, nothing scattered)."""
-    return layout.start is not None and layout.goal is not None and layout.random_obstacles == 0
+    return not resets_differ(layout.start, layout.goal, layout.random_obstacles)
 
 
 RANDOM_SLACK = 1.5
