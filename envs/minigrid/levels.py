@@ -1,11 +1,13 @@
 """Feasibility and measures of MiniGrid levels: a breadth-first search with MiniGrid's rules.
 
-The search runs over (cell, direction, key carried, doors opened, keys picked) with turning,
-moving, picking up, dropping and toggling as MiniGrid does them: walls, balls and boxes block,
-closed doors open with toggle, locked doors open with toggle while carrying a key of their
-colour, lava ends the episode, and the agent carries one object at a time. Two simplifications
-keep it small: a dropped key is never needed again (it vanishes), and balls and boxes are never
-moved.
+The search runs over (cell, direction, key carried, doors opened, keys picked, keys dropped)
+with turning, moving, picking up, dropping and toggling as MiniGrid does them: walls, balls and
+boxes block, closed doors open with toggle, locked doors open with toggle while carrying a key of
+their colour, lava ends the episode, and the agent carries one object at a time. Balls and boxes
+are never moved. A first search keeps the state small by letting a dropped key vanish (it is
+never needed again); only when that finds no way does a second one keep dropped keys where they
+fall, to be picked up again (a key that bars a corridor must be carried past and put down before
+the key behind it can be fetched).
 """
 from __future__ import annotations
 
@@ -23,6 +25,8 @@ FREE, BLOCK, LAVA, GOAL, DOOR, KEY = range(6)
 LEFT, RIGHT, FORWARD, PICKUP, DROP, TOGGLE = range(6)
 """MiniGrid's actions."""
 _MOVES = ((1, 0), (0, 1), (-1, 0), (0, -1))
+KEPT_KEYS_LIMIT = 2_000_000
+"""States the search that keeps dropped keys may visit (its state space is far larger)."""
 
 
 @dataclass(frozen=True)
@@ -137,28 +141,45 @@ def solve(level: Level, limit: int = 300_000) -> Search:
     toggles. Past ``limit`` states (many closed doors in cycles) the first search's length, a
     lower bound short by at most one toggle per door, is returned.
     """
-    relaxed = search(level, closed_doors_open=True)
+    relaxed, keys_stay = search(level, closed_doors_open=True), False
+    if relaxed.length is None and _keys_may_help(level):
+        try:
+            kept = search(level, closed_doors_open=True, limit=KEPT_KEYS_LIMIT, keys_stay=True)
+        except _SearchTooLarge:
+            return relaxed
+        if kept.length is None:
+            return relaxed
+        relaxed, keys_stay = kept, True
     if relaxed.length is None or all(locked for _, _, locked in level.doors):
         return relaxed
     try:
-        return search(level, limit=limit)
+        return search(level, limit=KEPT_KEYS_LIMIT if keys_stay else limit, keys_stay=keys_stay)
     except _SearchTooLarge:
         return relaxed
+
+
+def _keys_may_help(level: Level) -> bool:
+    """Whether keeping dropped keys could make ``level`` solvable: it has keys, and a goal is
+    reachable if doors and keys are walked through (so walls and lava do not settle it)."""
+    return bool(level.keys) and bool(
+        set(level.goals) & _flood(level, lambda kind: kind not in (BLOCK, LAVA)))
 
 
 class _SearchTooLarge(Exception):
     """The exact search passed its state limit."""
 
 
-def search(level: Level, closed_doors_open: bool = False, limit: int | None = None) -> Search:
+def search(level: Level, closed_doors_open: bool = False, limit: int | None = None,
+           keys_stay: bool = False) -> Search:
     """Breadth-first search for the fewest actions from the agent's start to a goal.
 
     Args:
         level: the level.
         closed_doors_open: treat closed (unlocked) doors as open, as a relaxation.
         limit: raise _SearchTooLarge after visiting this many states.
+        keys_stay: a dropped key lies where it falls (else it vanishes).
     """
-    rules = _Rules.of(level, closed_doors_open)
+    rules = _Rules.of(level, closed_doors_open, keys_stay=keys_stay)
     start = rules.start(level)
     seen = {start}
     frontier = [start]
@@ -188,18 +209,28 @@ def plan(level: Level, limit: int = 300_000, no_drop: frozenset = frozenset()) -
 
     Exact unless the search passes ``limit`` states; then a shortest plan of the relaxation in
     which closed doors count as open (whoever follows it toggles a closed door in its way). A
-    key is never dropped onto a cell in ``no_drop``.
+    key is never dropped onto a cell in ``no_drop``. When no plan exists with dropped keys
+    vanishing, one in which they stay where they fall (within ``KEPT_KEYS_LIMIT`` states, exact
+    first).
     """
     try:
-        return _plan(level, False, limit, no_drop)
+        found = _plan(level, False, limit, no_drop)
     except _SearchTooLarge:
-        return _plan(level, True, None, no_drop)
+        found = _plan(level, True, None, no_drop)
+    if found is not None or not _keys_may_help(level):
+        return found
+    for closed_doors_open in (False, True):
+        try:
+            return _plan(level, closed_doors_open, KEPT_KEYS_LIMIT, no_drop, keys_stay=True)
+        except _SearchTooLarge:
+            continue
+    return None
 
 
 def _plan(level: Level, closed_doors_open: bool, limit: int | None,
-          no_drop: frozenset) -> list[int] | None:
+          no_drop: frozenset, keys_stay: bool = False) -> list[int] | None:
     """The breadth-first search of :func:`search`, remembering how each state was reached."""
-    rules = _Rules.of(level, closed_doors_open, no_drop)
+    rules = _Rules.of(level, closed_doors_open, no_drop, keys_stay)
     start = rules.start(level)
     came_from = {start: None}
     frontier = [start]
@@ -225,7 +256,9 @@ def _plan(level: Level, closed_doors_open: bool, limit: int | None,
 @dataclass(frozen=True)
 class _Rules:
     """MiniGrid's rules on one level, over states (cell, direction, key carried, doors opened,
-    keys picked); the last two are bit masks over ``Level.doors`` and ``Level.keys``."""
+    keys picked, keys dropped): bit masks over ``Level.doors`` and ``Level.keys`` for opened and
+    picked, and the sorted (cell, key) pairs of the keys lying where they were dropped (always
+    empty unless ``keys_stay``)."""
 
     kinds: tuple
     refs: tuple
@@ -235,45 +268,56 @@ class _Rules:
     key_colour: list
     no_drop: frozenset = frozenset()
     """Cells no key may be dropped onto."""
+    keys_stay: bool = False
+    """A dropped key lies where it falls, to be picked up again (else it vanishes)."""
 
     @classmethod
-    def of(cls, level: Level, closed_doors_open: bool, no_drop: frozenset = frozenset()) -> "_Rules":
+    def of(cls, level: Level, closed_doors_open: bool, no_drop: frozenset = frozenset(),
+           keys_stay: bool = False) -> "_Rules":
         door_locked = [locked for _, _, locked in level.doors]
         kinds = level.kinds
         if closed_doors_open:
             kinds = tuple(FREE if kind == DOOR and not door_locked[ref] else kind
                           for kind, ref in zip(kinds, level.refs))
         return cls(kinds, level.refs, _fronts(level), [colour for _, colour, _ in level.doors],
-                   door_locked, [colour for _, colour in level.keys], no_drop)
+                   door_locked, [colour for _, colour in level.keys], no_drop, keys_stay)
 
     @staticmethod
     def start(level: Level) -> tuple:
         """The start state: a key carried at the start is picked already."""
         carry = level.carrying
-        return (level.start, level.direction, carry, 0, 0 if carry < 0 else 1 << carry)
+        return (level.start, level.direction, carry, 0, 0 if carry < 0 else 1 << carry, ())
 
     def successors(self, state: tuple) -> list[tuple[int, tuple | None]]:
         """(action, next state) for every action that changes the state; the next state is
         None when the action steps onto a goal."""
-        cell, direction, carry, opened, picked = state
+        cell, direction, carry, opened, picked, lying = state
         front = self.fronts[4 * cell + direction]
-        successors = [(LEFT, (cell, (direction - 1) % 4, carry, opened, picked)),
-                      (RIGHT, (cell, (direction + 1) % 4, carry, opened, picked))]
+        successors = [(LEFT, (cell, (direction - 1) % 4, carry, opened, picked, lying)),
+                      (RIGHT, (cell, (direction + 1) % 4, carry, opened, picked, lying))]
         if front < 0:
             return successors
+        for spot, dropped in lying:
+            if spot == front:  # a dropped key blocks like any key, and may be picked up again
+                if carry < 0:
+                    rest = tuple(pair for pair in lying if pair[0] != front)
+                    successors.append((PICKUP, (cell, direction, dropped, opened, picked, rest)))
+                return successors
         kind, ref = self.kinds[front], self.refs[front]
         if kind == GOAL:
             return [(FORWARD, None)]
         if (kind == FREE or (kind == DOOR and opened >> ref & 1)
                 or (kind == KEY and picked >> ref & 1)):
-            successors.append((FORWARD, (front, direction, carry, opened, picked)))
+            successors.append((FORWARD, (front, direction, carry, opened, picked, lying)))
             if carry >= 0 and (kind == FREE or kind == KEY) and front not in self.no_drop:
-                successors.append((DROP, (cell, direction, -1, opened, picked)))
+                left = tuple(sorted(lying + ((front, carry),))) if self.keys_stay else ()
+                successors.append((DROP, (cell, direction, -1, opened, picked, left)))
         elif kind == KEY and carry < 0:
-            successors.append((PICKUP, (cell, direction, ref, opened, picked | 1 << ref)))
+            successors.append((PICKUP, (cell, direction, ref, opened, picked | 1 << ref, lying)))
         elif kind == DOOR and (not self.door_locked[ref] or (
                 carry >= 0 and self.key_colour[carry] == self.door_colour[ref])):
-            successors.append((TOGGLE, (cell, direction, carry, opened | 1 << ref, picked)))
+            successors.append((TOGGLE, (cell, direction, carry, opened | 1 << ref, picked,
+                                        lying)))
         return successors
 
 

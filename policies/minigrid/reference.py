@@ -5,9 +5,10 @@ plans a shortest action sequence with :func:`envs.minigrid.levels.plan` and foll
 is deterministic, so one plan per episode suffices; the policy plans again whenever the agent is
 not where the plan said it would be (a key it dropped blocks the way, a move failed), and it
 drops a key off the plan's way where it can (only onto empty cells, as MiniGrid allows), never
-twice onto the same cell; after every pick-up, drop or toggle it plans again from the result. Where the
-exact search is too large the plan treats closed doors as open, and the policy toggles a closed
-door before stepping into it.
+twice onto the same cell; after every pick-up, drop or toggle it plans again from the result.
+Where the exact search is too large the plan treats closed doors as open, and the policy toggles
+a closed door before stepping into it; where no plan lets dropped keys vanish, it follows one
+that picks them up again where they lie.
 
 It is trusted project code, not a generated program: regret selection (``--env-selection
 regret``) measures how often a level can be solved at all by playing it in the sandbox beside
@@ -100,8 +101,9 @@ def _drop_turns(obs, pos, direction, rest) -> list[int]:
 
 class ReferenceSolver:
     """``policy(obs, agent_pos, agent_dir)`` with the memory of one episode: its plan, where the
-    agent should be next, the colour carried, the last pick-up or drop, and the cells a key was
-    dropped onto. A program executes ``policy = ReferenceSolver()`` afresh every episode."""
+    agent should be next, the colour carried, the last pick-up or drop, the cells a key was
+    dropped onto, and the last situation no plan was found from. A program executes
+    ``policy = ReferenceSolver()`` afresh every episode."""
 
     def __init__(self):
         self.plan: list[int] = []
@@ -109,6 +111,7 @@ class ReferenceSolver:
         self.carrying = None
         self.pending = None
         self.dropped: set = set()
+        self.hopeless = None
 
     def __call__(self, obs, agent_pos, agent_dir) -> int:
         """The next action of a shortest plan to the goal (turn left when none exists)."""
@@ -142,11 +145,19 @@ class ReferenceSolver:
         return action
 
     def _replan(self, obs, pos, direction) -> list[int]:
-        """A shortest plan from here that drops keys only onto empty cells not used before."""
+        """A shortest plan from here that drops keys only onto empty cells not used before ([]
+        if there is none; not searched for again until the grid, the cell or the key carried
+        changes, since turning on the spot cannot help)."""
+        situation = (obs.tobytes(), pos, self.carrying)
+        if situation == self.hopeless:
+            return []
         level = read_grid(obs, pos, direction, self.carrying)
         occupied = {(int(x), int(y)) for x, y in zip(*np.nonzero(obs[:, :, 0] != _EMPTY))}
         no_drop = frozenset(y * level.width + x for x, y in self.dropped | occupied)
-        return plan(level, no_drop=no_drop) or []
+        found = plan(level, no_drop=no_drop) or []
+        if not found:
+            self.hopeless = situation
+        return found
 
     def _track_carrying(self, obs) -> None:
         """After a pick-up the key is gone from the cell in front; after a drop one lies there."""

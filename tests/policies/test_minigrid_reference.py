@@ -6,7 +6,7 @@ from coevolve.evaluate import Evaluator
 from coevolve.program import Program
 from coevolve.sandbox import SandboxPool
 from envs.minigrid import run_episode
-from envs.minigrid.levels import generate, plan
+from envs.minigrid.levels import check_env, generate, plan, search, solve
 from envs.minigrid.runner import make_env
 from tests.envs.test_minigrid_levels import simulator_shortest
 from tests.envs.test_minigrid_programs import grid_env, grid_source, load
@@ -20,9 +20,18 @@ KEY_SWAP = ["########",
 must be dropped, and dropping it in front (the shortest plan, since the search lets a dropped key
 vanish) blocks the dead end or the corridor."""
 
+KEY_BARS_THE_CORRIDOR = ["########",
+                         "#.#.####",
+                         "#>rbBRG#",
+                         "########"]
+"""The red key bars the corridor to the blue key, and the red door lies past the blue one: the
+red key must be put down in a pocket and fetched again, which a search that lets a dropped key
+vanish finds impossible."""
+
 LEVELS = [["#####", "#>.G#", "#####"],
           ["######", "#>#.G#", "#.D..#", "######"],
-          ["#######", "#>.b#.#", "#..#.G#", "#..B..#", "#######"]]
+          ["#######", "#>.b#.#", "#..#.G#", "#..B..#", "#######"],
+          KEY_BARS_THE_CORRIDOR]
 
 
 def replay(env_module, actions) -> bool:
@@ -46,6 +55,14 @@ def test_the_plan_is_a_shortest_solution_of_the_real_level(rows):
 def test_the_search_alone_would_block_its_own_way_with_a_dropped_key():
     env_module = grid_env(KEY_SWAP)
     assert not replay(env_module, plan(generate(env_module, 0)))
+
+
+def test_a_key_put_down_to_fetch_another_is_fetched_again():
+    env_module = grid_env(KEY_BARS_THE_CORRIDOR)
+    level = generate(env_module, 0)
+    assert search(level).length is None  # dropped keys vanish: the red one is lost
+    assert solve(level).length == simulator_shortest(env_module)
+    assert check_env(env_module, seeds=[0]).feasible
 
 
 def fresh_reference():
