@@ -144,9 +144,9 @@ def choose_environment(t: int, weights: np.ndarray, session: Session):
     Ties go to the lower mixture return, then by the domain's difficulty measure: to the simpler
     level when the mixture fails every tied candidate (so the curriculum does not jump out of
     reach), to the harder one otherwise (so it does not stall when the mixture solves them all).
-    The domain's reference solver, if it has one, plays every accepted candidate: its success is
-    recorded, and a level it completes in fewer than ``REFERENCE_FLOORS[selection]`` of its
-    episodes is rejected.
+    The domain's reference solver, if it has one, plays the accepted candidates (under minimax,
+    those the mixture does not complete in every episode): its success is recorded, and a level
+    it completes in fewer than ``REFERENCE_FLOORS[selection]`` of its episodes is rejected.
     """
     archive, config = session.archive, session.config
     support = [i for i, w in enumerate(weights) if w > 1e-9]
@@ -216,32 +216,32 @@ def challenge(t: int, session: Session, candidates: list[Candidate], weights: np
     """The candidates, the accepted ones with the mixture's success and return on them; and,
     per candidate still accepted (in order), the support policies' cells on it.
 
-    The domain's reference solver, if it has one, plays every accepted candidate too, and one it
-    completes in fewer than the selection's ``REFERENCE_FLOORS`` of its episodes is rejected.
+    The domain's reference solver, if it has one, plays the accepted candidates too (under
+    minimax, not those the mixture completes in every episode: they are completable already),
+    and one it completes in fewer than the selection's ``REFERENCE_FLOORS`` of its episodes is
+    rejected.
     """
-    archive = session.archive
+    archive, selection = session.archive, session.config.env_selection
     accepted = [n for n, c in enumerate(candidates) if not c.rejected]
     if not accepted:
         return candidates, []
-    reference = session.domain.reference_policy()
-    pairs = [(archive.policies[i], candidates[n].program) for n in accepted for i in support]
-    if reference is not None:
-        pairs += [(reference, candidates[n].program) for n in accepted]
-    cells = session.counted(f"iter {t}: env candidates")(pairs)
-    chunks, challenged = [], list(candidates)
+    cells = session.counted(f"iter {t}: env candidates")(
+        [(archive.policies[i], candidates[n].program) for n in accepted for i in support])
+    chunks, challenged = {}, list(candidates)
     for k, n in enumerate(accepted):
-        chunk = cells[k * len(support):(k + 1) * len(support)]
+        chunks[n] = cells[k * len(support):(k + 1) * len(support)]
         challenged[n] = candidates[n].challenged(
-            sum(weights[i] * cell.success_rate for i, cell in zip(support, chunk)),
-            sum(weights[i] * cell.mean_return for i, cell in zip(support, chunk)))
-        if reference is not None:
-            challenged[n] = refereed(challenged[n],
-                                     cells[len(accepted) * len(support) + k].success_rate,
-                                     session.config.env_selection)
-            if challenged[n].rejected:
-                continue
-        chunks.append(chunk)
-    return challenged, chunks
+            sum(weights[i] * cell.success_rate for i, cell in zip(support, chunks[n])),
+            sum(weights[i] * cell.mean_return for i, cell in zip(support, chunks[n])))
+    reference = session.domain.reference_policy()
+    judged = [n for n in accepted if reference is not None
+              and (selection != "minimax" or challenged[n].mixture_success < 1.0)]
+    if judged:
+        solved = session.counted(f"iter {t}: reference solver on candidates")(
+            [(reference, candidates[n].program) for n in judged])
+        for n, cell in zip(judged, solved):
+            challenged[n] = refereed(challenged[n], cell.success_rate, selection)
+    return challenged, [chunks[n] for n in accepted if not challenged[n].rejected]
 
 
 def refereed(candidate: Candidate, solved: float, selection: str) -> Candidate:
