@@ -26,7 +26,8 @@ LEFT, RIGHT, FORWARD, PICKUP, DROP, TOGGLE = range(6)
 """MiniGrid's actions."""
 _MOVES = ((1, 0), (0, 1), (-1, 0), (0, -1))
 KEPT_KEYS_LIMIT = 2_000_000
-"""States the search that keeps dropped keys may visit (its state space is far larger)."""
+"""States the reference's plan may visit keeping dropped keys (that state space is far larger;
+the feasibility check, which runs on every candidate, stays within its usual limit)."""
 
 
 @dataclass(frozen=True)
@@ -139,12 +140,14 @@ def solve(level: Level, limit: int = 300_000) -> Search:
     Closed (unlocked) doors never change what is reachable, only what it costs, so a first
     search that treats them as open decides feasibility; the exact search then counts their
     toggles. Past ``limit`` states (many closed doors in cycles) the first search's length, a
-    lower bound short by at most one toggle per door, is returned.
+    lower bound short by at most one toggle per door, is returned. When no way exists with
+    dropped keys vanishing, both searches run again keeping them where they fall (within
+    ``limit`` states: past it the level counts as unsolvable, as it did with vanishing keys).
     """
     relaxed, keys_stay = search(level, closed_doors_open=True), False
     if relaxed.length is None and _keys_may_help(level):
         try:
-            kept = search(level, closed_doors_open=True, limit=KEPT_KEYS_LIMIT, keys_stay=True)
+            kept = search(level, closed_doors_open=True, limit=limit, keys_stay=True)
         except _SearchTooLarge:
             return relaxed
         if kept.length is None:
@@ -153,7 +156,7 @@ def solve(level: Level, limit: int = 300_000) -> Search:
     if relaxed.length is None or all(locked for _, _, locked in level.doors):
         return relaxed
     try:
-        return search(level, limit=KEPT_KEYS_LIMIT if keys_stay else limit, keys_stay=keys_stay)
+        return search(level, limit=limit, keys_stay=keys_stay)
     except _SearchTooLarge:
         return relaxed
 
