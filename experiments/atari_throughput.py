@@ -40,7 +40,7 @@ def evaluation_rate(game: str, workers: int, episodes: int, max_steps: int) -> t
                      preload=("envs.atari",)) as pool:
         evaluator = AtariEvaluator(pool, game, sticky=0.25, seed=0)
         policy = Program("policy", DOMAIN, template_source(game))
-        warm = evaluator.protocol("warm-up", 50)  # builds each worker's environment
+        warm = evaluator.protocol("warm-up", 50)  # starts the workers
         evaluator.scores([policy], warm, workers)
         start = time.perf_counter()
         result = evaluator.scores([policy], evaluator.protocol("throughput", max_steps),

@@ -35,8 +35,8 @@ def _names(code: types.CodeType) -> set[str]:
 
 
 def harness(*roots) -> str:
-    """The source of ``roots`` and of every function, class, constant and module of ours they
-    use (their dependency closure), imports and constants first."""
+    """The source of ``roots`` and of every function, class and constant of ours they use
+    (their dependency closure), after the imports of the modules and library names they use."""
     imports, constants, definitions, seen = {}, {}, [], set()
     todo = list(roots)
     while todo:
@@ -56,6 +56,9 @@ def harness(*roots) -> str:
             elif inspect.isfunction(value) or inspect.isclass(value):
                 if value.__module__.startswith("envs."):
                     todo.append(value)
+                else:  # a library's, e.g. OCAtari: imported by name
+                    imports[name] = f"from {value.__module__} import {value.__name__}" + (
+                        "" if value.__name__ == name else f" as {name}")
             elif isinstance(value, (int, float, str, tuple)) and name.isupper():
                 constants[name] = f"{name} = {value!r}"
     return "\n".join([*sorted(set(imports.values())), *constants.values(), "", "",
