@@ -143,22 +143,35 @@ def solve(level: Level, limit: int = 300_000) -> Search:
     lower bound short by at most one toggle per door, is returned. When no way exists with
     dropped keys vanishing, both searches run again keeping them where they fall (within
     ``limit`` states: past it the level counts as unsolvable, as it did with vanishing keys).
+    An unsolvable level's result is the vanishing first search's (what it reached).
     """
-    relaxed, keys_stay = search(level, closed_doors_open=True), False
-    if relaxed.length is None and _keys_may_help(level):
+    vanishing = search(level, closed_doors_open=True)
+
+    def shortest(keys_stay: bool) -> Search | None:
         try:
-            kept = search(level, closed_doors_open=True, limit=limit, keys_stay=True)
+            relaxed = (search(level, closed_doors_open=True, limit=limit, keys_stay=True)
+                       if keys_stay else vanishing)
+        except _SearchTooLarge:
+            return None
+        if relaxed.length is None:
+            return None
+        if all(locked for _, _, locked in level.doors):
+            return relaxed
+        try:
+            return search(level, limit=limit, keys_stay=keys_stay)
         except _SearchTooLarge:
             return relaxed
-        if kept.length is None:
-            return relaxed
-        relaxed, keys_stay = kept, True
-    if relaxed.length is None or all(locked for _, _, locked in level.doors):
-        return relaxed
-    try:
-        return search(level, limit=limit, keys_stay=keys_stay)
-    except _SearchTooLarge:
-        return relaxed
+
+    return _vanishing_then_kept(level, shortest) or vanishing
+
+
+def _vanishing_then_kept(level: Level, shortest):
+    """``shortest(keys_stay=False)``; if that finds no way (None) and keeping dropped keys could
+    help, ``shortest(keys_stay=True)``. Vanishing keys are the cheap model, tried first."""
+    found = shortest(False)
+    if found is None and _keys_may_help(level):
+        return shortest(True)
+    return found
 
 
 def _keys_may_help(level: Level) -> bool:
@@ -216,18 +229,16 @@ def plan(level: Level, limit: int = 300_000, no_drop: frozenset = frozenset()) -
     vanishing, one in which they stay where they fall (within ``KEPT_KEYS_LIMIT`` states, exact
     first).
     """
-    try:
-        found = _plan(level, False, limit, no_drop)
-    except _SearchTooLarge:
-        found = _plan(level, True, None, no_drop)
-    if found is not None or not _keys_may_help(level):
-        return found
-    for closed_doors_open in (False, True):
-        try:
-            return _plan(level, closed_doors_open, KEPT_KEYS_LIMIT, no_drop, keys_stay=True)
-        except _SearchTooLarge:
-            continue
-    return None
+    def shortest(keys_stay: bool) -> list[int] | None:
+        caps = ((KEPT_KEYS_LIMIT, KEPT_KEYS_LIMIT) if keys_stay else (limit, None))
+        for closed_doors_open, cap in zip((False, True), caps):
+            try:
+                return _plan(level, closed_doors_open, cap, no_drop, keys_stay)
+            except _SearchTooLarge:
+                continue
+        return None
+
+    return _vanishing_then_kept(level, shortest)
 
 
 def _plan(level: Level, closed_doors_open: bool, limit: int | None,
