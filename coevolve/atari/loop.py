@@ -19,7 +19,7 @@ Every episode goes through the shared evaluator and its cell cache
 (:mod:`coevolve.atari.state`): a resumed run continues there and plays nothing twice.
 
 The run stops after the configured iterations, when the feedback reaches the stop score, or
-when the environment-step budget is spent; the best program is then evaluated on test
+when another iteration as large as the last would pass the environment-step budget; the best program is then evaluated on test
 episodes (a protocol of their own, so seeds of their own). ``feedback="rollout"`` is the
 paper's ablation: the optimiser's feedback and the selection come from short rollouts only,
 with no full episodes.
@@ -133,7 +133,8 @@ class AtariConfig:
     test_episodes: int = 30
     """Episodes of the final evaluation of the best program, on episode seeds of their own."""
     budget: int = 2_000_000
-    """Environment steps of the optimisation (test episodes excluded); 0 means no limit."""
+    """Environment steps of the optimisation (test episodes excluded): an iteration starts only
+    if as many steps as the last one took are left; 0 means no limit."""
     feedback: str = "staged"
     """staged (full-episode scores) or rollout (short rollouts only: the paper's ablation)."""
     explore_after: int = 1
@@ -296,7 +297,7 @@ class AtariRun:
         c = self.config
         while (state.iteration < c.iterations
                and not staged_feedback(c.game, state.best_mean).done
-               and not (c.budget and state.env_steps >= c.budget)):
+               and fits_in_budget(state, c.budget)):
             state = self._iterate(state, start)
         test = None
         if c.test_episodes:
@@ -430,6 +431,16 @@ class AtariRun:
                  f"{state.best_std:.1f}  stage {feedback.stage}/3  env steps {state.env_steps:,}"
                  f"  wall {seconds:.0f} s  ({what})")
         return state
+
+
+def fits_in_budget(state: AtariState, budget: int) -> bool:
+    """Whether another iteration fits in the environment-step ``budget`` (0: no limit), judged
+    by the last one: an iteration starts only if as many steps as the last took are left."""
+    if not budget:
+        return True
+    steps = [row["env_steps"] for row in state.history]
+    last = steps[-1] - steps[-2] if len(steps) > 1 else 0
+    return state.env_steps + last <= budget
 
 
 def stalled_iterations(history) -> int:

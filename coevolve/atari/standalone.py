@@ -34,10 +34,11 @@ def _names(code: types.CodeType) -> set[str]:
     return names
 
 
-def harness(*roots) -> str:
+def harness(*roots, imports: tuple[str, ...] = ()) -> str:
     """The source of ``roots`` and of every function, class and constant of ours they use
-    (their dependency closure), after the imports of the modules and library names they use."""
-    imports, constants, definitions, seen = {}, {}, [], set()
+    (their dependency closure), after the import lines of the modules and library names they
+    use, merged with ``imports``, each once."""
+    imports, constants, definitions, seen = dict.fromkeys(imports, None), {}, [], set()
     todo = list(roots)
     while todo:
         item = todo.pop(0)
@@ -51,17 +52,17 @@ def harness(*roots) -> str:
         for name in sorted(names):
             value = space.get(name)
             if isinstance(value, types.ModuleType):
-                imports[name] = (f"import {value.__name__}" if value.__name__ == name
-                                 else f"import {value.__name__} as {name}")
+                imports[f"import {value.__name__}" if value.__name__ == name
+                        else f"import {value.__name__} as {name}"] = None
             elif inspect.isfunction(value) or inspect.isclass(value):
                 if value.__module__.startswith("envs."):
                     todo.append(value)
                 else:  # a library's, e.g. OCAtari: imported by name
-                    imports[name] = f"from {value.__module__} import {value.__name__}" + (
-                        "" if value.__name__ == name else f" as {name}")
+                    imports[f"from {value.__module__} import {value.__name__}" + (
+                        "" if value.__name__ == name else f" as {name}")] = None
             elif isinstance(value, (int, float, str, tuple)) and name.isupper():
                 constants[name] = f"{name} = {value!r}"
-    return "\n".join([*sorted(set(imports.values())), *constants.values(), "", "",
+    return "\n".join([*sorted(imports), *constants.values(), "", "",
                       "\n\n".join(definitions)])
 
 
@@ -78,8 +79,8 @@ def standalone_source(source: str, game: str, max_steps: int = 27000,
                       sticky: float = 0.25) -> str:
     """The policy ``source`` with a ``__main__`` block that plays one episode of ``game``."""
     spec = get_game(game)
-    main = ("import random\n\nimport ale_py\nimport gymnasium\nimport numpy\n"
-            + harness(play, open_env, spec.observe) + "\n\n"
+    main = (harness(play, open_env, spec.observe, imports=(
+        "import random", "import ale_py", "import gymnasium", "import numpy")) + "\n\n"
             + _MAIN.format(env_id=spec.env_id, sticky=float(sticky),
                            observe=spec.observe.__name__, n_actions=spec.n_actions,
                            fire=spec.fire_on_life_start, max_steps=int(max_steps)))

@@ -190,3 +190,18 @@ def test_a_stalled_screen_still_fully_evaluates_its_best_candidate(tmp_path, ata
     _, lines = run(config, tmp_path, atari_pool, Sequence_(broken))
     assert "0 fully evaluated" in lines[1]  # worse in screening, not yet stalled
     assert "1 fully evaluated" in lines[2]  # stalled one iteration: evaluated anyway
+
+
+def test_an_iteration_starts_only_if_one_as_large_as_the_last_fits_the_budget():
+    from types import SimpleNamespace
+
+    from coevolve.atari.loop import fits_in_budget
+
+    def state(*steps):
+        return SimpleNamespace(history=[{"env_steps": s} for s in steps], env_steps=steps[-1])
+
+    assert fits_in_budget(state(35_000), 2_000_000)  # the starter alone: nothing to judge by
+    assert fits_in_budget(state(35_000, 1_500_000, 1_900_000), 2_300_000)
+    assert not fits_in_budget(state(35_000, 1_500_000, 1_900_000), 2_299_999)
+    assert not fits_in_budget(state(35_000, 2_100_000), 2_000_000)  # spent already
+    assert fits_in_budget(state(35_000, 9_000_000), 0)  # 0: no limit
