@@ -64,17 +64,18 @@ def generate_paddle_target(predicted_x, obs):
 def select_paddle_action(target_x, obs):
     if target_x is None or "Player" not in obs:
         return 1
-    if target_x > rest(obs, "Player", "x", 0.5, 8, 144) + 4:
+    if target_x > rest(obs, "Player", "x", 0.5, 8, 144) + 8:
         return 2
-    if target_x < rest(obs, "Player", "x", 0.5, 8, 144) - 4:
+    if target_x < rest(obs, "Player", "x", 0.5, 8, 144) - 8:
         return 3
     return 0
 """,),
 }
 """Macro mutations: where the falling ball meets the paddle, and a paddle steered by where it
-will come to rest (its momentum) rather than where it is, with a small dead zone (a press moves
-it about 23 px in all); the two comparisons share both operands, so the matched-margin edit
-widens or narrows the dead zone in one step."""
+will come to rest (its momentum) rather than where it is, with a dead zone of 8 px each side:
+a press moves it about 23 px in all, so a narrower one only swings it across the target
+(measured on 12 games, sticky 0.25: 65.9 with 4 px, 188.3 with 8 px). The two comparisons share
+both operands, so the matched-margin edit widens or narrows the dead zone in one step."""
 
 GAME = Game(
     "Breakout", "ALE/Breakout-v5", 4, True, observe_breakout, DOC, template="breakout.py",
