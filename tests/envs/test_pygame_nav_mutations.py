@@ -105,7 +105,7 @@ def test_squeeze_leaves_a_passage_a_few_pixels_wider_than_the_agent():
 
 
 def test_tighten_budget_cuts_to_just_above_the_shortest_path_and_stays_feasible():
-    from envs.pygame_nav.mutations import MIN_FACTOR, RANDOM_SLACK, fit_budget, probe_steps, tighten_budget
+    from envs.pygame_nav.mutations import MIN_FACTOR, fit_budget, probe_steps, shared_slack, tighten_budget
     layout = level("bug_trap", 3)
     steps = probe_steps(layout)
     assert len(steps) == 1  # fixed start and goal, nothing scattered: every reset is the same level
@@ -115,7 +115,7 @@ def test_tighten_budget_cuts_to_just_above_the_shortest_path_and_stays_feasible(
     assert tighten_budget(tight.with_changes(max_steps=int(steps[0])), np.random.default_rng(0)) is None
     random_ends = tight.with_changes(start=None, max_steps=1500)  # resets differ: a shared budget with slack
     shared, description = tighten_budget(random_ends, np.random.default_rng(0))
-    least = RANDOM_SLACK * max(probe_steps(random_ends))
+    least = shared_slack(probe_steps(random_ends)) * max(probe_steps(random_ends))
     assert shared.budget_factor is None and least <= shared.max_steps <= 1.1 * least + 1, description
     assert fit_budget(shared, np.random.default_rng(0)) == shared
     per_reset = random_ends.with_changes(budget_factor=1.4)  # a level that sets its own factor (an LLM's, say)
@@ -123,6 +123,17 @@ def test_tighten_budget_cuts_to_just_above_the_shortest_path_and_stays_feasible(
     assert 0.85 * 1.4 <= cut.budget_factor <= 0.97 * 1.4 and cut.max_steps == 1500, description
     assert fit_budget(cut, np.random.default_rng(0)) == cut
     assert tighten_budget(cut.with_changes(budget_factor=MIN_FACTOR), np.random.default_rng(0)) is None
+
+
+def test_a_shared_budget_keeps_slack_by_how_much_the_probed_routes_differ():
+    from envs.pygame_nav.mutations import RANDOM_SLACK, SCATTER_SLACK, probe_steps, shared_slack
+    assert shared_slack([100.0]) == 1.0
+    assert shared_slack([100.0, 101.0]) == SCATTER_SLACK * 1.01
+    assert shared_slack([100.0, 200.0]) == RANDOM_SLACK
+    scattered = level("bug_trap", 3).with_changes(random_obstacles=6)  # fixed ends, a few obstacles
+    assert shared_slack(probe_steps(scattered)) < 1.25
+    roaming = scattered.with_changes(start=None, goal=None, random_obstacles=0, min_start_goal=200.0)
+    assert shared_slack(probe_steps(roaming)) == RANDOM_SLACK
 
 
 def test_a_per_reset_budget_follows_each_reset_route_and_the_reference_solver_meets_it():
@@ -174,7 +185,7 @@ def test_a_program_written_before_per_reset_budgets_reads_and_mutates_without_on
 
 
 def test_a_change_that_lengthens_the_route_raises_a_tight_budget():
-    from envs.pygame_nav.mutations import fit_budget, probe_steps
+    from envs.pygame_nav.mutations import fit_budget, probe_steps, shared_slack
     open_level = Layout(start=(100.0, 300.0), goal=(700.0, 300.0), min_start_goal=0.0, max_steps=110)
     walled = open_level.with_changes(obstacles=((390, 0, 20, 520),))
     assert max(probe_steps(walled)) > 110
@@ -183,7 +194,8 @@ def test_a_change_that_lengthens_the_route_raises_a_tight_budget():
     assert check_env(load(env_program(fitted)), seeds=[0]).feasible
     assert fit_budget(open_level, np.random.default_rng(0)) == open_level
     loose = fit_budget(open_level.with_changes(start=None, goal=None, min_start_goal=400.0, max_steps=60), np.random.default_rng(0))
-    assert loose.max_steps >= 1.5 * max(probe_steps(loose))  # random ends: room for routes the probes missed
+    routes = probe_steps(loose)  # random ends: room for routes the probes missed
+    assert loose.max_steps >= shared_slack(routes) * max(routes) > 1.1 * max(routes)
     assert fit_budget(open_level.with_changes(obstacles=((390, 0, 20, 600),)), np.random.default_rng(0)) is None
 
 
