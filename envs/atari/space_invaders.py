@@ -57,19 +57,21 @@ def decide_movement(obs):
 
 
 MACROS = {
-    "decide_movement": (movement_macro('column(obs, value(obs, "Player", "x"), 3)'),
+    "decide_movement": (movement_macro('column(obs, value(obs, "Player", "x"), 3, 8)'),
                         movement_macro("column(obs, 116, 3)")),
     "decide_shoot": ("""\
 @trainable
 def decide_shoot(obs):
     if shot_flying(obs):
         return False
-    return abs(column(obs, value(obs, "Player", "x"), 3) - value(obs, "Player", "x")) < 4
+    return abs(column(obs, value(obs, "Player", "x"), 3, 8) - value(obs, "Player", "x")) < 4
 """,),
 }
 """Macro mutations: step out of the falling bombs' paths, else aim at the alien column ahead of
-the march (the nearest one, or the outermost on the right, which delays the landing) without
-stepping under a bomb; shoot when no shot of yours is flying."""
+the march (the nearest one, 8 px of preference per row toward the lowest row, or the outermost
+on the right, which delays the landing) without stepping under a bomb; shoot when no shot of
+yours is flying. Measured (30 episodes, seeds 300-329, sticky 0.25): the nearest-column pair
+scores 879.7 +- 389.1 with ``rows`` 0 and 1174.8 +- 755.2 with 8 (4: 1144.2, 16: 1190.5)."""
 
 GAME = Game(
     "SpaceInvaders", "ALE/SpaceInvaders-v5", 6, False, observe_space_invaders, DOC,
@@ -81,7 +83,7 @@ GAME = Game(
                 'nearest(obs, "Bullet", "x", value(obs, "Player", "x"))',
                 'nearest(obs, "Bullet", "y", value(obs, "Player", "x"))',
                 'dodge(obs, value(obs, "Player", "x"), 6, 40)',
-                'column(obs, value(obs, "Player", "x"), 3)', 'column(obs, 116, 3)',
+                'column(obs, value(obs, "Player", "x"), 3, 8)', 'column(obs, 116, 3)',
                 'column(obs, 34, 3)'),
     macros=MACROS, horizon=100)
 """Space Invaders; feedback stages < 100 / >= 100 / >= 300, stop at 2000."""

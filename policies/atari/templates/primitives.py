@@ -115,22 +115,26 @@ def dodge(obs, x, width, height):
     return 0
 
 
-def column(obs, x, lead):
+def column(obs, x, lead, rows=0):
     """The x of the alien column nearest ``x``, ``lead`` steps ahead of the aliens' march
     (lowest alien of that column first, where its shot meets fewest shields), or ``x``
     when no alien is left.
 
-    With ``x`` at a side of the cannon's range (34 or 116) it is the outermost column on that
-    side. Checked on the emulator: the six columns stand 16 px apart and march sideways (at the
-    start 1 px every 8 steps, faster as aliens die); each time the formation reaches a side it
-    steps down 10 px, and the game ends when it lands (in the episodes seen, four steps down),
-    so clearing outer columns, which widens the formation's room to march, delays the landing."""
+    ``rows`` px are added to an alien's distance for each row (10 px) it stands above the lowest
+    alien, so with ``rows`` > 0 the cannon aims at the lowest row first: that row lands the
+    formation, and its shots fly shortest. With ``x`` at a side of the cannon's range (34 or
+    116) and ``rows`` 0 it is the outermost column on that side. Checked on the emulator: the six
+    columns stand 16 px apart and march sideways (at the start 1 px every 8 steps, faster as
+    aliens die); each time the formation reaches a side it steps down 10 px, and the game ends
+    when it lands (in the episodes seen, four steps down), so clearing outer columns, which
+    widens the formation's room to march, delays the landing."""
     aliens = [item for name, item in obs.items() if name.startswith("Alien")
               and name[5:].isdigit()]
     if not aliens:
         return x
-    best = min(aliens, key=lambda item: (abs(item["x"] + item.get("dx", 0) * lead - x),
-                                         -item["y"]))
+    lowest = max(item["y"] for item in aliens)
+    best = min(aliens, key=lambda item: (abs(item["x"] + item.get("dx", 0) * lead - x)
+                                         + rows * (lowest - item["y"]) / 10, -item["y"]))
     return best["x"] + best.get("dx", 0) * lead
 
 
