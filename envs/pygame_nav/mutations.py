@@ -59,13 +59,13 @@ constants of a program built from envs.pygame_nav blocks; each candidate is 1..3
 - tighten budget: cut a per-reset budget factor (BUDGET_FACTOR, each reset's budget over its own
   route) by 3-15 %, down to 1.0 (the route itself); else cut max_steps to 1.03-1.2 times the
   shortest path's steps when every reset is the same level (fixed start and goal, nothing
-  scattered), and to 1-1.1 times the least budget a level whose resets differ may share (1.5
-  times the longest probed route).
+  scattered), and to 1-1.1 times the least budget a level whose resets differ may share (the
+  longest probed route times 1.1 times its spread over the shortest, 1.1 to 1.5).
 - scatter: change how many obstacles are scattered at random on every reset.
 A change is kept only if the arena stays at most 1000x750 px with at most 120 fixed and 20
 scattered obstacles, the free space for the agent's disc stays connected, and every probe seed's
 level stays solvable within its budget: a per-reset budget covers that reset's route; a shared
-max_steps covers the longest probed route, 1.5 times over when resets differ (it is raised, up to
+max_steps covers the longest probed route, 1.1-1.5 times over when resets differ (it is raised, up to
 1500, when a change makes the route outgrow it)."""
 
 
