@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 from solvers.meta import META_SOLVERS
@@ -153,6 +154,29 @@ def executor_for(config: RunConfig):
                          Limits(seconds=seconds, memory_mb=config.memory_mb,
                                 sandbox=config.sandbox),
                          preload=(domain.env_package,), address=config.ray_address)
+
+
+@contextmanager
+def replay(root: str, workers: int):
+    """A run directory's store, domain and reference solver, and an evaluator that plays with
+    the run's episodes and seeds (``workers`` worker processes), for experiments that play a
+    run's programs again outside the loop; the workers stop on leaving.
+
+    Raises:
+        SystemExit: if the run's domain has no reference solver.
+    """
+    store = RunStore(root)
+    config = RunConfig.from_dict(store.load_config())
+    domain = domain_of(config)
+    reference = domain.reference_policy()
+    if reference is None:
+        raise SystemExit(f"the {domain.name} domain has no reference solver")
+    executor = executor_for(replace(config, workers=workers))
+    try:
+        yield store, domain, reference, Evaluator(domain.env_package, executor, config.episodes,
+                                                  config.seed, reuse=config.reuse)
+    finally:
+        executor.close()
 
 
 def default_run_dir(config: RunConfig) -> str:

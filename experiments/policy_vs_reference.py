@@ -12,29 +12,15 @@ environment designer writes ("levels too easy" in curriculum_health.py). Nothing
 into the run directory.
 """
 import sys
-from dataclasses import replace
 
-from coevolve.config import RunConfig
-from coevolve.domains import domain_of
-from coevolve.evaluate import Evaluator
 from coevolve.program import Program
-from coevolve.session import executor_for
-from coevolve.store import RunStore
+from coevolve.session import replay
 
 
 def iteration_rows(root: str) -> list[dict]:
     """Per iteration: the new policy's and the reference's cells on the new level."""
-    store = RunStore(root)
-    config = RunConfig.from_dict(store.load_config())
-    domain = domain_of(config)
-    reference = domain.reference_policy()
-    if reference is None:
-        raise SystemExit(f"the {domain.name} domain has no reference solver")
-    executor = executor_for(replace(config, workers=0))
-    evaluator = Evaluator(domain.env_package, executor, config.episodes, config.seed,
-                          reuse=config.reuse)
     rows = []
-    try:
+    with replay(root, workers=0) as (store, domain, reference, evaluator):
         for record in store.iterations()[1:]:
             if not record["env"] or not record["policy"]:
                 continue
@@ -43,8 +29,6 @@ def iteration_rows(root: str) -> list[dict]:
             mine, judge = evaluator.evaluate([(policy, level), (reference, level)])
             rows.append({"iteration": record["iteration"], "policy": mine, "reference": judge,
                          "ratio": mine.mean_steps / judge.mean_steps if judge.mean_steps else None})
-    finally:
-        executor.close()
     return rows
 
 

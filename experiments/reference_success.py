@@ -11,16 +11,11 @@ iteration where that differs from the run's choice is where a regret run leaves 
 before it, the two runs are the same. Nothing is written into the run directory.
 """
 import sys
-from dataclasses import replace
 
-from coevolve.config import RunConfig
-from coevolve.domains import domain_of
-from coevolve.evaluate import Evaluator
 from coevolve.loop import REFERENCE_FLOORS, env_preference, refereed
 from coevolve.program import Program
 from coevolve.records import Candidate, Status
-from coevolve.session import executor_for
-from coevolve.store import RunStore
+from coevolve.session import replay
 
 
 def regret_choice(candidates: list[Candidate], solved: list[float],
@@ -33,17 +28,8 @@ def regret_choice(candidates: list[Candidate], solved: list[float],
 
 def iteration_rows(root: str) -> list[dict]:
     """Per iteration: the reference's success on the accepted levels and regret's choice."""
-    store = RunStore(root)
-    config = RunConfig.from_dict(store.load_config())
-    domain = domain_of(config)
-    reference = domain.reference_policy()
-    if reference is None:
-        raise SystemExit(f"the {domain.name} domain has no reference solver")
-    executor = executor_for(replace(config, workers=1))
-    evaluator = Evaluator(domain.env_package, executor, config.episodes, config.seed,
-                          reuse=config.reuse)
     rows = []
-    try:
+    with replay(root, workers=1) as (store, domain, reference, evaluator):
         for record in store.iterations()[1:]:
             accepted = [Candidate.from_json(c) for c in record["candidates"]
                         if c["kind"] == "env" and c["status"] != Status.REJECTED.value]
@@ -58,8 +44,6 @@ def iteration_rows(root: str) -> list[dict]:
                          "low": min(solved, default=None), "high": max(solved, default=None),
                          "same": (None if kept is None else accepted[kept].sha256)
                          == (regret.sha256 if regret else None)})
-    finally:
-        executor.close()
     return rows
 
 

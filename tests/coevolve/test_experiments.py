@@ -38,3 +38,16 @@ def test_curriculum_curves_read_every_iteration(toy_domain, tmp_path):
                                     if r["env"]]
     module.figure([run], str(tmp_path / "curves.png"))
     assert (tmp_path / "curves.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_policy_vs_reference_replays_each_iterations_policy_on_its_level(toy_domain, tmp_path):
+    root = str(tmp_path / "run")
+    records = toy_records(root, 3, candidates=2, episodes=6)
+    rows = experiment("policy_vs_reference").iteration_rows(root)
+    with_both = [r for r in records[1:] if r["env"] and r["policy"]]
+    assert [r["iteration"] for r in rows] == [r["iteration"] for r in with_both]
+    for record, row in zip(with_both, rows):
+        chosen = next(c for c in record["candidates"] if c["kind"] == "policy"
+                      and c["status"] == "chosen")
+        assert row["policy"].success_rate == chosen["success"]  # the run's seeds: the run's cell
+        assert row["ratio"] == row["policy"].mean_steps / row["reference"].mean_steps
