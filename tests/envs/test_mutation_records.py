@@ -9,7 +9,8 @@ node and new value each step chose, must not. The same chains run again on the s
 with comments put before every statement: the trees must still match the records, and the
 comments must survive. The Atari cases were recorded again at the merge of the ``rest()``
 primitive and stacked macros (#15), which change the starter programs and the macros on purpose
-(and the Pong and Breakout macro cases again when those macros got their dead zones),
+(and the Pong and Breakout macro cases again when those macros got their dead zones, and all
+of them when the primitives gained `bounced` and `plan_press`),
 the PyGame policy cases at the REGRID and SMOOTH genes (#18), which add two operators to the
 draw, and the PyGame environment cases when budget tightening came to apply to levels whose
 resets differ, again when levels got an optional per-reset budget and again when a drawn reset

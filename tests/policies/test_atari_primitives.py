@@ -128,3 +128,35 @@ def test_dodge_keeps_one_direction_out_of_a_bombs_path_and_stays_in_range():
     two = {"Bullet0": {"x": 50, "y": 170, "dx": 0, "dy": 4},
            "Bullet1": {"x": 40, "y": 150, "dx": 0, "dy": 4}}
     assert dodge(two, 47, 6, 40) == 1  # left is the other bomb's path: the way out is right
+
+
+def test_bounced_reverses_the_previous_speed_on_a_wall_bounce_step_only():
+    bounced = helpers().bounced
+    ball = {"x": 10, "dx": 0, "y": 166, "dy": 14}
+    assert bounced(ball, {"x": 10, "dx": -8, "y": 152, "dy": 13}, "x", 8, 151) == 8
+    assert bounced({"x": 149, "dx": 4}, {"x": 145, "dx": 8}, "x", 8, 151) == -8  # came back 2 px
+    assert bounced({"x": 80, "dx": 4}, {"x": 76, "dx": 8}, "x", 8, 151) == 4  # no wall: a new angle
+    assert bounced({"y": 50, "dy": 7}, {"y": 43, "dy": -14}, "y", 31, 999) == 14  # part of a reversal
+    assert bounced({"x": 80, "dx": 8}, {"x": 72, "dx": 8}, "x", 8, 151) == 8
+    assert bounced(ball, None, "x", 8, 151) == 0
+
+
+def simulate_paddle(position, last, presses, steps, first, carry, low, high):
+    """The lagged paddle after ``steps`` steps of ``presses`` (then none)."""
+    for step in range(steps):
+        press = presses[step] if step < len(presses) else 0
+        position, last = min(high, max(low, position + first * press + carry * last)), press
+    return position
+
+
+def test_plan_press_reaches_a_target_it_can_reach_and_waits_when_it_is_there():
+    plan_press = helpers().plan_press
+    assert plan_press(73, 0, 73, 5, 2, 12, 10.4, 8, 144) == 0
+    assert plan_press(73, 0, 120, 6, 2, 12, 10.4, 8, 144) == 1
+    assert plan_press(120, 0, 60, 6, 2, 12, 10.4, 8, 144) == -1
+    # followed step by step (re-planned each step), the paddle ends within half a press of it
+    position, last = 40, 0
+    for left in range(8, 0, -1):
+        press = plan_press(position, last, 100, left, 0, 12, 10.4, 8, 144)
+        position, last = simulate_paddle(position, last, [press], 1, 12, 10.4, 8, 144), press
+    assert abs(position - 100) <= 11.2

@@ -142,3 +142,47 @@ def shot_flying(obs):
     """Whether one of your shots ("Bullet<i>" moving up, dy < 0) is in flight."""
     return any(name.startswith("Bullet") and isinstance(item, dict) and item["dy"] < 0
                for name, item in obs.items())
+
+
+def bounced(item, previous, axis, low, high):
+    """The speed of ``item`` along ``axis``, corrected on the step it bounced off a wall.
+
+    OCAtari's ``d`` + axis is the net movement of the last step: on the step a ball bounces
+    off a wall at ``low`` or ``high`` it is the part toward the wall minus the part back (0, or
+    a fraction of the speed), so the speed after the bounce is the previous step's, reversed.
+    ``previous`` is the item as the policy saw it one step earlier (None at first). Example:
+    ``bounced(obs["Ball"], last_ball, "x", 8, 151)`` is the Breakout ball's dx after a side wall.
+    """
+    speed = item["d" + axis]
+    if previous is None or previous["d" + axis] == 0:
+        return speed
+    before = previous["d" + axis]
+    if speed * before < 0:
+        return speed if abs(speed) >= abs(before) else -before
+    near_wall = item[axis] <= low + abs(before) or item[axis] >= high - abs(before)
+    return -before if abs(speed) < abs(before) and near_wall else speed
+
+
+def plan_press(position, last, target, arrival, slack, first, carry, low, high):
+    """The press now (1 toward higher, -1 toward lower, 0 none) that keeps a lagged paddle
+    nearest ``target`` when the ball arrives.
+
+    The paddle moves ``first`` px the step a press is applied and ``carry`` px the next (Breakout:
+    12 and 10.4, measured), within ``[low, high]``; ``last`` is the press of the previous step.
+    Every sequence of three presses from now on (then none) is simulated, and the one whose
+    worst distance to ``target`` over steps ``arrival - slack`` .. ``arrival + slack`` is least
+    wins (earlier presses first on ties): the slack keeps the paddle right whichever step the
+    ball meets it, and sticky actions delay a press by a step."""
+    best, choice = None, 0
+    for plan in [(a, b, c) for a in (0, 1, -1) for b in (0, 1, -1) for c in (0, 1, -1)]:
+        place, before, worst = position, last, 0
+        for step_ in range(arrival + slack):
+            press = plan[step_] if step_ < len(plan) else 0
+            place = clamp(place + first * press + carry * before, low, high)
+            before = press
+            if step_ + 1 >= arrival - slack:
+                worst = max(worst, abs(place - target))
+        cost = worst + sum(abs(press) * (index + 1) * 0.001 for index, press in enumerate(plan))
+        if best is None or cost < best:
+            best, choice = cost, plan[0]
+    return choice
